@@ -1,0 +1,202 @@
+// Package scim is the reference server's SCIM 2.0 HTTP API (RFC 7644) at
+// /api/rest/scim/v2/{node_id}/: Users, Groups and the discovery resources,
+// with Keeper's documented behaviours (invited users, lock instead of delete,
+// pending teams and memberships, excludedAttributes=members, 1000-entry pages,
+// globally unique emails). Every change goes through the directory service;
+// this package only speaks the protocol. Errors are mapped to the SCIM error
+// body in one place (errors.go).
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/scim/scimerr"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/rest/scim/v2/"
+
+// Options configures the SCIM API.
+type Options struct {
+	// MaxBodyBytes caps request bodies (default 1 MiB); larger ones get 413.
+	MaxBodyBytes int64
+	// MaxResults caps list pages (default 1000, Keeper's page size).
+	MaxResults int
+	// Faults switches on deliberate rule violations. Test-only: the harness
+	// uses them to prove that each feature catches the fault it names.
+	Faults Faults
+}
+
+// API is the SCIM HTTP API.
+type API struct {
+	svc   *service.Service
+	opt   Options
+	cache renderCache
+}
+
+// New returns the SCIM API handler. Mount it at Prefix.
+func New(svc *service.Service, opt Options) *API {
+	if opt.MaxBodyBytes <= 0 {
+		opt.MaxBodyBytes = 1 << 20
+	}
+	if opt.MaxResults <= 0 {
+		opt.MaxResults = 1000
+	}
+	return &API{svc: svc, opt: opt, cache: renderCache{users: map[int64]*rendered{}, teams: map[string]*rendered{}}}
+}
+
+// request is one authenticated SCIM request.
+type request struct {
+	ctx    context.Context
+	node   int64
+	base   string // https://host/api/rest/scim/v2/{node}
+	ep     directory.Endpoint
+	r      *http.Request
+	w      http.ResponseWriter
+	faults Faults
+}
+
+func baseURL(r *http.Request, node string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + Prefix + node
+}
+
+// ServeHTTP routes /api/rest/scim/v2/{node}/{resource}[/{id}].
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
+	if !ok {
+		writeError(w, scimerr.New(http.StatusNotFound, "", "not a SCIM path"))
+		return
+	}
+	nodeStr, rest, _ := strings.Cut(rest, "/")
+	nodeID, err := strconv.ParseInt(nodeStr, 10, 64)
+	if err != nil || nodeID <= 0 {
+		writeError(w, scimerr.New(http.StatusNotFound, "", "unknown node %q", nodeStr))
+		return
+	}
+	resource, id, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+	if strings.Contains(id, "/") {
+		writeError(w, scimerr.New(http.StatusNotFound, "", "no such resource"))
+		return
+	}
+	ep, err := a.authenticate(r, nodeID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q := &request{ctx: r.Context(), node: nodeID, base: baseURL(r, nodeStr), ep: ep, r: r, w: w, faults: a.opt.Faults}
+	a.route(q, resource, id)
+}
+
+func (a *API) authenticate(r *http.Request, nodeID int64) (directory.Endpoint, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := cutPrefixFold(h, "Bearer ")
+	if a.opt.Faults.Has(FaultNoAuth) {
+		ep, err := a.svc.Store().GetEndpoint(r.Context(), nodeID)
+		if err != nil {
+			return ep, unknownNode(nodeID)
+		}
+		return ep, nil
+	}
+	ep, err := a.svc.Authenticate(r.Context(), nodeID, strings.TrimSpace(token))
+	switch {
+	case err == nil && ok:
+		return ep, nil
+	case directory.KindOf(err) == directory.KindNotFound:
+		return ep, unknownNode(nodeID)
+	case err == nil || err == service.ErrUnauthorized:
+		return ep, errUnauthorized
+	}
+	return ep, err
+}
+
+func unknownNode(nodeID int64) error {
+	return scimerr.New(http.StatusNotFound, "", "no SCIM endpoint for node %d", nodeID)
+}
+
+var errUnauthorized = scimerr.New(http.StatusUnauthorized, "", "a valid bearer token for this node's SCIM endpoint is required")
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+func (a *API) route(q *request, resource, id string) {
+	m := q.r.Method
+	switch resource {
+	case "Users":
+		switch {
+		case id == "" && m == http.MethodGet:
+			a.listUsers(q)
+		case id == "" && m == http.MethodPost:
+			a.createUser(q)
+		case id != "" && m == http.MethodGet:
+			a.getUser(q, id)
+		case id != "" && m == http.MethodPut:
+			a.replaceUser(q, id)
+		case id != "" && m == http.MethodPatch:
+			a.patchUser(q, id)
+		case id != "" && m == http.MethodDelete:
+			a.deleteUser(q, id)
+		default:
+			methodNotAllowed(q.w)
+		}
+	case "Groups":
+		switch {
+		case id == "" && m == http.MethodGet:
+			a.listGroups(q)
+		case id == "" && m == http.MethodPost:
+			a.createGroup(q)
+		case id != "" && m == http.MethodGet:
+			a.getGroup(q, id)
+		case id != "" && m == http.MethodPut:
+			a.replaceGroup(q, id)
+		case id != "" && m == http.MethodPatch:
+			a.patchGroup(q, id)
+		case id != "" && m == http.MethodDelete:
+			a.deleteGroup(q, id)
+		default:
+			methodNotAllowed(q.w)
+		}
+	case "ServiceProviderConfig", "ResourceTypes", "Schemas":
+		if m != http.MethodGet {
+			methodNotAllowed(q.w)
+			return
+		}
+		a.discovery(q, resource, id)
+	default:
+		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas)", resource))
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter) {
+	writeError(w, scimerr.New(http.StatusMethodNotAllowed, "", "method not allowed here"))
+}
+
+// renderCache keeps the rendered JSON of users and teams by version, so that
+// pages of 1000 resources cost copies, not encodings.
+type renderCache struct {
+	mu    sync.RWMutex
+	users map[int64]*rendered
+	teams map[string]*rendered // representation without members
+}
+
+type rendered struct {
+	version int64
+	base    string
+	body    []byte
+}

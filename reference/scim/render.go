@@ -1,0 +1,194 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/scim/schema"
+	"github.com/provkit/provkit/reference/store"
+)
+
+const contentType = "application/scim+json"
+
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// userMap is a user's SCIM representation (RFC 7643 §4.1). Keeper returns
+// active:true for an invited user; active is false only when locked.
+func userMap(u directory.User, teams []store.UserTeam, base string) map[string]any {
+	id := strconv.FormatInt(u.ID, 10)
+	m := map[string]any{
+		"schemas":     []any{schema.UserURN},
+		"id":          id,
+		"userName":    u.UserName,
+		"displayName": u.DisplayName,
+		"active":      !u.Locked,
+		"meta": map[string]any{
+			"resourceType": "User",
+			"created":      ts(u.Created),
+			"lastModified": ts(u.Modified),
+			"location":     base + "/Users/" + id,
+			"version":      etag(u.Version),
+		},
+	}
+	if u.ExternalID != "" {
+		m["externalId"] = u.ExternalID
+	}
+	if u.GivenName != "" || u.FamilyName != "" {
+		name := map[string]any{}
+		if u.GivenName != "" {
+			name["givenName"] = u.GivenName
+		}
+		if u.FamilyName != "" {
+			name["familyName"] = u.FamilyName
+		}
+		name["formatted"] = joinName(u.GivenName, u.FamilyName)
+		m["name"] = name
+	}
+	emails := make([]any, 0, len(u.Emails))
+	for _, e := range u.Emails {
+		em := map[string]any{"value": e.Value}
+		if e.Type != "" {
+			em["type"] = e.Type
+		}
+		if e.Primary {
+			em["primary"] = true
+		}
+		emails = append(emails, em)
+	}
+	if len(emails) == 0 {
+		emails = append(emails, map[string]any{"value": u.Email, "primary": true})
+	}
+	m["emails"] = emails
+	groups := make([]any, 0, len(teams))
+	for _, t := range teams {
+		groups = append(groups, map[string]any{
+			"value":   t.TeamID,
+			"display": t.DisplayName,
+			"$ref":    base + "/Groups/" + t.TeamID,
+			"type":    "direct",
+		})
+	}
+	m["groups"] = groups
+	return m
+}
+
+func joinName(g, f string) string {
+	switch {
+	case g == "":
+		return f
+	case f == "":
+		return g
+	}
+	return g + " " + f
+}
+
+// teamMap is a team's SCIM representation (RFC 7643 §4.2). members is nil
+// when the caller excluded them: they are then not even read.
+func teamMap(t directory.Team, members []store.Member, withMembers bool, base string) map[string]any {
+	m := map[string]any{
+		"schemas":     []any{schema.GroupURN},
+		"id":          t.ID,
+		"displayName": t.DisplayName,
+		"meta": map[string]any{
+			"resourceType": "Group",
+			"created":      ts(t.Created),
+			"lastModified": ts(t.Modified),
+			"location":     base + "/Groups/" + t.ID,
+			"version":      etag(t.Version),
+		},
+	}
+	if t.ExternalID != "" {
+		m["externalId"] = t.ExternalID
+	}
+	if withMembers {
+		ms := make([]any, 0, len(members))
+		for _, mb := range members {
+			id := strconv.FormatInt(mb.UserID, 10)
+			ms = append(ms, map[string]any{
+				"value":   id,
+				"display": mb.Email,
+				"$ref":    base + "/Users/" + id,
+				"type":    "User",
+			})
+		}
+		m["members"] = ms
+	}
+	return m
+}
+
+// userJSON returns the cached rendering of u, rendering it when the cached
+// one is older than u.
+func (a *API) userJSON(ctx context.Context, u directory.User, base string) ([]byte, error) {
+	a.cache.mu.RLock()
+	c := a.cache.users[u.ID]
+	a.cache.mu.RUnlock()
+	if c != nil && c.version == u.Version && c.base == base {
+		return c.body, nil
+	}
+	teams, err := a.svc.Store().UserTeams(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(userMap(u, teams, base))
+	if err != nil {
+		return nil, err
+	}
+	a.cache.mu.Lock()
+	if c := a.cache.users[u.ID]; c == nil || c.version <= u.Version {
+		a.cache.users[u.ID] = &rendered{version: u.Version, base: base, body: body}
+	}
+	a.cache.mu.Unlock()
+	return body, nil
+}
+
+// teamJSONNoMembers returns the cached rendering of t without members.
+func (a *API) teamJSONNoMembers(t directory.Team, base string) ([]byte, error) {
+	a.cache.mu.RLock()
+	c := a.cache.teams[t.ID]
+	a.cache.mu.RUnlock()
+	if c != nil && c.version == t.Version && c.base == base {
+		return c.body, nil
+	}
+	body, err := json.Marshal(teamMap(t, nil, false, base))
+	if err != nil {
+		return nil, err
+	}
+	a.cache.mu.Lock()
+	if c := a.cache.teams[t.ID]; c == nil || c.version <= t.Version {
+		a.cache.teams[t.ID] = &rendered{version: t.Version, base: base, body: body}
+	}
+	a.cache.mu.Unlock()
+	return body, nil
+}
+
+func (a *API) forgetUser(id int64) {
+	a.cache.mu.Lock()
+	delete(a.cache.users, id)
+	a.cache.mu.Unlock()
+}
+
+func (a *API) forgetTeam(id string) {
+	a.cache.mu.Lock()
+	delete(a.cache.teams, id)
+	a.cache.mu.Unlock()
+}
+
+// writeJSON writes a resource body with status, ETag and Location.
+func writeResource(w http.ResponseWriter, status int, body []byte, version int64, location string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	if version > 0 {
+		h.Set("ETag", etag(version))
+	}
+	if location != "" && status == http.StatusCreated {
+		h.Set("Location", location)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

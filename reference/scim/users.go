@@ -1,0 +1,534 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/scim/filter"
+	"github.com/provkit/provkit/reference/scim/patch"
+	"github.com/provkit/provkit/reference/scim/schema"
+	"github.com/provkit/provkit/reference/scim/scimerr"
+	"github.com/provkit/provkit/reference/store"
+)
+
+// readBody reads at most MaxBodyBytes (413 beyond) and checks it is JSON.
+func (a *API) readBody(q *request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, a.opt.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "reading the request body: %v", err)
+	}
+	return body, nil
+}
+
+// decodeObject parses a JSON object body (numbers kept exact).
+func decodeObject(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "the body is not a JSON object: %v", err)
+	}
+	if m == nil {
+		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "the body is not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "unexpected data after the JSON object")
+	}
+	return m, nil
+}
+
+// ifMatch returns the version an If-Match header requires, or AnyVersion.
+func (q *request) ifMatch() (int64, error) {
+	h := strings.TrimSpace(q.r.Header.Get("If-Match"))
+	if h == "" || h == "*" || q.faults.Has(FaultIgnoreIfMatch) {
+		return service.AnyVersion, nil
+	}
+	v := strings.TrimPrefix(h, "W/")
+	v = strings.Trim(v, `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, scimerr.New(http.StatusPreconditionFailed, "", "If-Match %s matches no version of this resource", h)
+	}
+	return n, nil
+}
+
+func parseUserID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+func userNotFound(id string) error {
+	return scimerr.New(http.StatusNotFound, "", "user %s not found", id)
+}
+
+// userInput reads the provisioning fields of a normalised User map.
+func userInput(m map[string]any) service.UserInput {
+	var in service.UserInput
+	in.UserName, _ = m["userName"].(string)
+	in.DisplayName, _ = m["displayName"].(string)
+	in.ExternalID, _ = m["externalId"].(string)
+	if name, ok := m["name"].(map[string]any); ok {
+		in.GivenName, _ = name["givenName"].(string)
+		in.FamilyName, _ = name["familyName"].(string)
+	}
+	if emails, ok := m["emails"].([]any); ok {
+		for _, e := range emails {
+			em, ok := e.(map[string]any)
+			if !ok {
+				continue
+			}
+			v, _ := em["value"].(string)
+			if v == "" {
+				continue
+			}
+			t, _ := em["type"].(string)
+			p, _ := em["primary"].(bool)
+			in.Emails = append(in.Emails, directory.Email{Value: v, Type: t, Primary: p})
+		}
+	}
+	if act, ok := m["active"].(bool); ok {
+		in.Active = &act
+	}
+	return in
+}
+
+// refValues reads [{"value": "..."}] from a raw body attribute (groups on
+// POST /Users, which Keeper accepts although RFC 7643 makes it read-only).
+func refValues(raw map[string]any, attr string) ([]string, error) {
+	_, v, ok := schema.GetFold(raw, attr)
+	if !ok || v == nil {
+		return nil, nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, scimerr.BadRequest(scimerr.InvalidValue, "%s must be an array of objects with a value", attr)
+	}
+	ids := make([]string, 0, len(arr))
+	for _, e := range arr {
+		o, ok := e.(map[string]any)
+		if !ok {
+			return nil, scimerr.BadRequest(scimerr.InvalidValue, "%s must be an array of objects with a value", attr)
+		}
+		_, idv, _ := schema.GetFold(o, "value")
+		id, ok := idv.(string)
+		if !ok || id == "" {
+			return nil, scimerr.BadRequest(scimerr.InvalidValue, "each %s entry needs a string value", attr)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// respondUser writes a user, projected when the request asks for it.
+func (a *API) respondUser(q *request, status int, u directory.User) {
+	attrs, excl := projection(schema.UserType, q.r.URL.Query())
+	loc := q.base + "/Users/" + strconv.FormatInt(u.ID, 10)
+	var body []byte
+	var err error
+	if attrs == nil && excl == nil {
+		body, err = a.userJSON(q.ctx, u, q.base)
+	} else {
+		body, err = a.projectedUser(q, u, attrs, excl)
+	}
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	writeResource(q.w, status, body, u.Version, loc)
+}
+
+func (a *API) projectedUser(q *request, u directory.User, attrs, excl []string) ([]byte, error) {
+	teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(schema.UserType.Project(userMap(u, teams, q.base), attrs, excl))
+}
+
+func (a *API) getUser(q *request, sid string) {
+	id, ok := parseUserID(sid)
+	if !ok {
+		q.fail(userNotFound(sid))
+		return
+	}
+	u, err := a.svc.GetUser(q.ctx, q.node, id)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if inm := q.r.Header.Get("If-None-Match"); inm != "" && (inm == etag(u.Version) || inm == "*") {
+		q.w.Header().Set("ETag", etag(u.Version))
+		q.w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	a.respondUser(q, http.StatusOK, u)
+}
+
+func (a *API) createUser(q *request) {
+	body, err := a.readBody(q)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	raw, err := decodeObject(body)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	groups, err := refValues(raw, "groups")
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	m, err := schema.UserType.Normalize(raw)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if err := schema.UserType.CheckRequired(m); err != nil {
+		q.fail(err)
+		return
+	}
+	in := userInput(m)
+	if q.faults.Has(FaultIgnoreActive) {
+		in.Active = nil
+	}
+	u, _, err := a.svc.CreateUser(q.ctx, q.node, in, groups)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	a.respondUser(q, http.StatusCreated, u)
+}
+
+func (a *API) replaceUser(q *request, sid string) {
+	id, ok := parseUserID(sid)
+	if !ok {
+		q.fail(userNotFound(sid))
+		return
+	}
+	version, err := q.ifMatch()
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	body, err := a.readBody(q)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	raw, err := decodeObject(body)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	m, err := schema.UserType.Normalize(raw)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if err := schema.UserType.CheckRequired(m); err != nil {
+		q.fail(err)
+		return
+	}
+	in := userInput(m)
+	if q.faults.Has(FaultIgnoreActive) {
+		in.Active = nil
+	}
+	u, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, nil)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	a.respondUser(q, http.StatusOK, u)
+}
+
+// memberOps turns extracted membership changes into service operations.
+// A remove by a filter other than value eq is resolved against the current
+// list (cur: the current values as resource maps under attr).
+func memberOps(rt *schema.ResourceType, attr string, changes []patch.MemberChange, cur func() ([]any, error)) ([]service.MemberOp, error) {
+	ops := make([]service.MemberOp, 0, len(changes))
+	for _, c := range changes {
+		var mo service.MemberOp
+		switch c.Op {
+		case "add":
+			mo = service.MemberOp{Op: service.MembersAdd, IDs: c.IDs}
+		case "replace":
+			mo = service.MemberOp{Op: service.MembersReplace, IDs: c.IDs}
+		case "remove":
+			mo = service.MemberOp{Op: service.MembersRemove, IDs: c.IDs}
+			if c.All || c.Filter != nil {
+				list, err := cur()
+				if err != nil {
+					return nil, err
+				}
+				mo.IDs = nil
+				for _, e := range list {
+					o, ok := e.(map[string]any)
+					if !ok || c.Filter != nil && !filter.MatchElement(c.Filter, rt, filter.AttrPath{Name: attr}, o) {
+						continue
+					}
+					if v, ok := o["value"].(string); ok {
+						mo.IDs = append(mo.IDs, v)
+					}
+				}
+			}
+		default:
+			return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "unknown membership operation %q", c.Op)
+		}
+		ops = append(ops, mo)
+	}
+	return ops, nil
+}
+
+// patchRetries bounds the optimistic-concurrency retries of a PATCH without
+// If-Match that raced another change of the same resource.
+const patchRetries = 8
+
+func (a *API) patchUser(q *request, sid string) {
+	id, ok := parseUserID(sid)
+	if !ok {
+		q.fail(userNotFound(sid))
+		return
+	}
+	want, err := q.ifMatch()
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	body, err := a.readBody(q)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	ops, err := patch.Decode(body)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", ops)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		u, err := a.svc.GetUser(q.ctx, q.node, id)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		version := u.Version
+		if want != service.AnyVersion {
+			if want != u.Version {
+				q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(u.Version)))
+				return
+			}
+		}
+		teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		cur := userMap(u, teams, q.base)
+		next, err := patch.Apply(schema.UserType, cur, rest)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		in := userInput(next)
+		if q.faults.Has(FaultIgnoreActive) {
+			in.Active = nil
+		}
+		mops, err := memberOps(schema.UserType, "groups", changes, func() ([]any, error) {
+			g, _ := cur["groups"].([]any)
+			return g, nil
+		})
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		nu, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, mops)
+		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
+			continue // changed under us: apply the operations to the new state
+		}
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		a.respondUser(q, http.StatusOK, nu)
+		return
+	}
+}
+
+func (a *API) deleteUser(q *request, sid string) {
+	id, ok := parseUserID(sid)
+	if !ok {
+		q.fail(userNotFound(sid))
+		return
+	}
+	want, err := q.ifMatch()
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	u, err := a.svc.GetUser(q.ctx, q.node, id)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if want != service.AnyVersion && want != u.Version {
+		q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(u.Version)))
+		return
+	}
+	if q.faults.Has(FaultHardDelete) {
+		err = a.svc.DeleteUserPermanently(q.ctx, id)
+	} else {
+		_, err = a.svc.DeprovisionUser(q.ctx, q.node, id)
+	}
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	a.forgetUser(id)
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) listUsers(q *request) {
+	rt := schema.UserType
+	p, err := a.parseList(q, rt)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	st := a.svc.Store()
+	projected := p.attributes != nil || p.excluded != nil
+	// The common case: no filter, no sort: one page straight from the index.
+	if p.filter == nil && p.sortBy == "" {
+		lo := p.startIndex - 1
+		users, total, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Offset: lo, Limit: p.count})
+		if p.count == 0 {
+			users = nil
+		}
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		items := make([][]byte, 0, len(users))
+		for _, u := range users {
+			var b []byte
+			if projected {
+				b, err = a.projectedUser(q, u, p.attributes, p.excluded)
+			} else {
+				b, err = a.userJSON(q.ctx, u, q.base)
+			}
+			if err != nil {
+				q.fail(err)
+				return
+			}
+			items = append(items, b)
+		}
+		if q.faults.Has(FaultWrongTotal) {
+			total = len(items)
+		}
+		writeList(q.w, total, p.startIndex, items)
+		return
+	}
+	// Filter and/or sort: candidates from an index when the filter allows it,
+	// then the full filter evaluated on each candidate.
+	users, err := a.userCandidates(q, p.filter)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	maps := make([]map[string]any, 0, len(users))
+	for _, u := range users {
+		teams, err := st.UserTeams(q.ctx, u.ID)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		m := userMap(u, teams, q.base)
+		if p.filter != nil && !filter.Match(p.filter, rt, m) {
+			continue
+		}
+		if q.faults.Has(FaultFilterCaseSensitive) && !caseSensitiveUserName(p.filter, u) {
+			continue
+		}
+		maps = append(maps, m)
+	}
+	if p.sortBy != "" {
+		sortMaps(rt, maps, p.sortBy, p.sortDesc)
+	}
+	a.writeMaps(q, rt, maps, p)
+}
+
+// caseSensitiveUserName is FaultFilterCaseSensitive: userName eq compared exactly.
+func caseSensitiveUserName(e filter.Expr, u directory.User) bool {
+	name, value, ok := filter.IndexedEq(e)
+	return !ok || name != "username" || u.UserName == value
+}
+
+func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]any, p listParams) {
+	lo, hi := p.page(len(maps))
+	items := make([][]byte, 0, hi-lo)
+	for _, m := range maps[lo:hi] {
+		if p.attributes != nil || p.excluded != nil {
+			m = rt.Project(m, p.attributes, p.excluded)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		items = append(items, b)
+	}
+	total := len(maps)
+	if q.faults.Has(FaultWrongTotal) {
+		total = len(items)
+	}
+	writeList(q.w, total, p.startIndex, items)
+}
+
+// userCandidates narrows a filter to an index lookup when it has a top-level
+// equality on id, userName or externalId; otherwise every user of the node.
+func (a *API) userCandidates(q *request, e filter.Expr) ([]directory.User, error) {
+	st := a.svc.Store()
+	if e != nil {
+		if name, value, ok := filter.IndexedEq(e); ok {
+			switch name {
+			case "id":
+				id, ok := parseUserID(value)
+				if !ok {
+					return nil, nil
+				}
+				u, err := a.svc.GetUser(q.ctx, q.node, id)
+				if directory.KindOf(err) == directory.KindNotFound {
+					return nil, nil
+				}
+				if err != nil {
+					return nil, err
+				}
+				return []directory.User{u}, nil
+			case "username":
+				us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByUserName, Value: value})
+				return us, err
+			case "externalid":
+				us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByExternal, Value: value})
+				return us, err
+			}
+		}
+	}
+	us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node})
+	return us, err
+}
