@@ -1,9 +1,9 @@
 package scim
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -218,31 +218,26 @@ func compareValues(a, b any) int {
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
-// writeList writes a ListResponse whose Resources are already-encoded JSON.
+// writeList writes a ListResponse whose Resources are already-encoded JSON,
+// straight to the connection (no copy of the page into another buffer).
 func writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
-	n := 128
+	head := `{"schemas":["` + schema.ListResponseURN + `"],"totalResults":` + strconv.Itoa(total) +
+		`,"itemsPerPage":` + strconv.Itoa(len(items)) + `,"startIndex":` + strconv.Itoa(startIndex) + `,"Resources":[`
+	n := len(head) + 2 + max(len(items)-1, 0)
 	for _, it := range items {
-		n += len(it) + 1
+		n += len(it)
 	}
-	var b bytes.Buffer
-	b.Grow(n)
-	b.WriteString(`{"schemas":["` + schema.ListResponseURN + `"],"totalResults":`)
-	b.WriteString(strconv.Itoa(total))
-	b.WriteString(`,"itemsPerPage":`)
-	b.WriteString(strconv.Itoa(len(items)))
-	b.WriteString(`,"startIndex":`)
-	b.WriteString(strconv.Itoa(startIndex))
-	b.WriteString(`,"Resources":[`)
-	for i, it := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(it)
-	}
-	b.WriteString("]}")
 	h := w.Header()
 	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b.Bytes())
+	_, _ = io.WriteString(w, head)
+	comma := []byte{','}
+	for i, it := range items {
+		if i > 0 {
+			_, _ = w.Write(comma)
+		}
+		_, _ = w.Write(it)
+	}
+	_, _ = io.WriteString(w, "]}")
 }

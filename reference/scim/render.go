@@ -147,6 +147,36 @@ func (a *API) userJSON(ctx context.Context, u directory.User, base string) ([]by
 	return body, nil
 }
 
+// usersJSON returns the renderings of a page of users, taking the cache's
+// lock once for the page and rendering only what is stale.
+func (a *API) usersJSON(ctx context.Context, users []directory.User, base string) ([][]byte, error) {
+	out := make([][]byte, len(users))
+	stale := false
+	a.cache.mu.RLock()
+	for i, u := range users {
+		if c := a.cache.users[u.ID]; c != nil && c.version == u.Version && c.base == base {
+			out[i] = c.body
+		} else {
+			stale = true
+		}
+	}
+	a.cache.mu.RUnlock()
+	if !stale {
+		return out, nil
+	}
+	for i, u := range users {
+		if out[i] != nil {
+			continue
+		}
+		b, err := a.userJSON(ctx, u, base)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
 // teamJSONNoMembers returns the cached rendering of t without members.
 func (a *API) teamJSONNoMembers(t directory.Team, base string) ([]byte, error) {
 	a.cache.mu.RLock()

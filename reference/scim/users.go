@@ -424,19 +424,20 @@ func (a *API) listUsers(q *request) {
 			q.fail(err)
 			return
 		}
-		items := make([][]byte, 0, len(users))
-		for _, u := range users {
-			var b []byte
-			if projected {
-				b, err = a.projectedUser(q, u, p.attributes, p.excluded)
-			} else {
-				b, err = a.userJSON(q.ctx, u, q.base)
+		var items [][]byte
+		if projected {
+			items = make([][]byte, 0, len(users))
+			for _, u := range users {
+				b, err := a.projectedUser(q, u, p.attributes, p.excluded)
+				if err != nil {
+					q.fail(err)
+					return
+				}
+				items = append(items, b)
 			}
-			if err != nil {
-				q.fail(err)
-				return
-			}
-			items = append(items, b)
+		} else if items, err = a.usersJSON(q.ctx, users, q.base); err != nil {
+			q.fail(err)
+			return
 		}
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
