@@ -19,9 +19,11 @@ import (
 
 // Service applies the directory rules.
 type Service struct {
-	st   store.Store
-	now  func() time.Time
-	rand io.Reader
+	st     store.Store
+	now    func() time.Time
+	rand   io.Reader
+	faults map[Fault]bool
+	old    oldTokens
 }
 
 // Option configures a Service.
@@ -272,7 +274,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, nodeID int64, uniqueGroupN
 		if err != nil {
 			return err
 		}
-		if n.ParentID == 0 {
+		if n.ParentID == 0 && !s.fault(FaultCrossNodeRefs) {
 			return directory.Errorf("create scim endpoint", directory.KindForbidden, "the root node cannot have a SCIM endpoint")
 		}
 		if _, err := tx.GetEndpoint(ctx, nodeID); err == nil {
@@ -302,6 +304,14 @@ func (s *Service) RotateToken(ctx context.Context, nodeID int64) (directory.Endp
 	err = s.update(ctx, "rotate token", func(tx store.Tx) error {
 		if ep, err = tx.GetEndpoint(ctx, nodeID); err != nil {
 			return err
+		}
+		if s.fault(FaultRotationKeepsOld) {
+			s.old.mu.Lock()
+			if s.old.hashes == nil {
+				s.old.hashes = map[int64][][]byte{}
+			}
+			s.old.hashes[nodeID] = append(s.old.hashes[nodeID], ep.TokenHash)
+			s.old.mu.Unlock()
 		}
 		ep.TokenHash, ep.Rotated = hash, s.stamp()
 		return tx.PutEndpoint(ctx, ep)
@@ -343,6 +353,9 @@ func (s *Service) Authenticate(ctx context.Context, nodeID int64, token string) 
 		return ep, translate("authenticate", err)
 	}
 	if token == "" || !directory.TokenMatches(token, ep.TokenHash) {
+		if token != "" && s.fault(FaultRotationKeepsOld) && s.oldTokenMatches(nodeID, token) {
+			return ep, nil
+		}
 		return ep, ErrUnauthorized
 	}
 	if ep.Status == directory.EndpointPending {
@@ -366,4 +379,15 @@ func (s *Service) Authenticate(ctx context.Context, nodeID int64, token string) 
 		ep.Status = directory.EndpointActive
 	}
 	return ep, nil
+}
+
+func (s *Service) oldTokenMatches(nodeID int64, token string) bool {
+	s.old.mu.Lock()
+	defer s.old.mu.Unlock()
+	for _, h := range s.old.hashes[nodeID] {
+		if directory.TokenMatches(token, h) {
+			return true
+		}
+	}
+	return false
 }

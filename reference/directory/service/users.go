@@ -55,6 +55,20 @@ func userInNode(ctx context.Context, r store.Reader, op string, nodeID, id int64
 	return u, err
 }
 
+// userVisible is userInNode for reads, where FaultSubNodeVisible lets a
+// parent's endpoint read its sub-nodes' users.
+func (s *Service) userVisible(ctx context.Context, op string, nodeID, id int64) (directory.User, error) {
+	u, err := userInNode(ctx, s.st, op, nodeID, id)
+	if directory.KindOf(err) == directory.KindNotFound && s.fault(FaultSubNodeVisible) {
+		if cu, cerr := s.st.GetUser(ctx, id); cerr == nil {
+			if n, nerr := s.st.GetNode(ctx, cu.NodeID); nerr == nil && n.ParentID == nodeID {
+				return cu, nil
+			}
+		}
+	}
+	return u, err
+}
+
 func teamInNode(ctx context.Context, r store.Reader, op string, nodeID int64, id string) (directory.Team, error) {
 	t, err := r.GetTeam(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != nodeID) {
@@ -65,7 +79,7 @@ func teamInNode(ctx context.Context, r store.Reader, op string, nodeID int64, id
 
 // GetUser reads a user of the node.
 func (s *Service) GetUser(ctx context.Context, nodeID, id int64) (directory.User, error) {
-	return userInNode(ctx, s.st, "get user", nodeID, id)
+	return s.userVisible(ctx, "get user", nodeID, id)
 }
 
 // GetTeam reads a team of the node.
@@ -131,7 +145,20 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 		}
 		existing, err := tx.GetUserByEmail(ctx, email)
 		switch {
+		case err == nil && s.fault(FaultDuplicateEmail) && existing.NodeID != nodeID:
+			// the fault: store a mangled identity so the database accepts the duplicate
+			now := s.stamp()
+			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
+				Status: directory.UserInvited, Version: 1, Created: now, Modified: now}
+			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email)
+			if err := tx.CreateUser(ctx, &u); err != nil {
+				return err
+			}
+			created = true
 		case err == nil:
+			if s.fault(FaultNoLink) {
+				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+			}
 			if err := directory.LinkOrConflict(existing, nodeID); err != nil {
 				return err
 			}
@@ -151,7 +178,18 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
 				Status: directory.UserInvited, Version: 1, Created: now, Modified: now}
+			if s.fault(FaultUsersActive) {
+				u.Status = directory.UserActive
+			}
 			in.apply(&u, email)
+			if s.fault(FaultSeatsIgnored) {
+				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
+					e.Seats = e.SeatsUsed + 1
+					if err := tx.UpdateEnterprise(ctx, e); err != nil {
+						return err
+					}
+				}
+			}
 			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
@@ -360,7 +398,7 @@ func (s *Service) changeUserTeams(ctx context.Context, tx store.Tx, n directory.
 		}
 		for _, tid := range mo.IDs {
 			t, err := tx.GetTeam(ctx, tid)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID) {
+			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID && !s.fault(FaultCrossNodeRefs)) {
 				return &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "groups",
 					Detail: "team " + tid + " does not exist in this node"}
 			}
@@ -392,7 +430,7 @@ func (s *Service) addMember(ctx context.Context, tx store.Tx, n directory.Node, 
 		return err
 	}
 	st := directory.MembershipPending
-	if n.Settings.AutoApprove && directory.MembershipApprovable(u, t) {
+	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) {
 		st = directory.MembershipActive
 	}
 	if _, err := tx.PutMembership(ctx, directory.Membership{TeamID: t.ID, UserID: u.ID, Status: st}); err != nil {

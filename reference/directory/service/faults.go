@@ -1,0 +1,43 @@
+package service
+
+import (
+	"sync"
+)
+
+// Fault names a deliberate violation of one Keeper rule. Faults exist only so
+// the conformance harness can prove that each feature fails against a server
+// that breaks its rule; no command-line flag of `provkit serve` reaches them.
+type Fault string
+
+// Service-level faults.
+const (
+	FaultTeamsActive        Fault = "keeper-teams-active"         // teams are created active, not pending
+	FaultMembershipsActive  Fault = "keeper-memberships-active"   // memberships are active at once
+	FaultUsersActive        Fault = "keeper-users-active"         // users are created active, not invited
+	FaultDuplicateEmail     Fault = "keeper-duplicate-email"      // an email another node holds is accepted
+	FaultNoLink             Fault = "keeper-no-link"              // re-provisioning a user of the same node is refused
+	FaultSeatsIgnored       Fault = "keeper-seats-ignored"        // licensed seats are not enforced
+	FaultRotationKeepsOld   Fault = "keeper-rotation-keeps-old"   // a rotated token keeps working
+	FaultSubNodeVisible     Fault = "keeper-sub-node-visible"     // the parent's endpoint reads sub-node users
+	FaultUniqueNamesIgnored Fault = "keeper-unique-names-ignored" // the unique group names flag is ignored
+	FaultApproveInvited     Fault = "keeper-approve-invited"      // approval also approves invited users' memberships
+	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
+)
+
+// WithFaults switches faults on (tests only).
+func WithFaults(fs ...Fault) Option {
+	return func(s *Service) {
+		s.faults = map[Fault]bool{}
+		for _, f := range fs {
+			s.faults[f] = true
+		}
+	}
+}
+
+func (s *Service) fault(f Fault) bool { return s.faults[f] }
+
+// oldTokens keeps revoked token hashes, for FaultRotationKeepsOld only.
+type oldTokens struct {
+	mu     sync.Mutex
+	hashes map[int64][][]byte
+}
