@@ -52,7 +52,7 @@ func commands() []command {
 			help: func(w io.Writer) { fmt.Fprintln(w, "Usage: provkit version\n\nPrints provkit's version.") }},
 		{name: "help", summary: "show help for a command",
 			help: func(w io.Writer) { fmt.Fprintln(w, "Usage: provkit help [command]") }},
-		{name: "test", summary: "run the conformance suite against a target"},
+		{name: "test", summary: "run the conformance suite against a target", run: testCommand, help: testHelp},
 		{name: "idp", summary: "run the mock SAML identity provider"},
 		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target"},
 	}

@@ -243,7 +243,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"version", "x"}, `unexpected argument "x"`},
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"help", "a", "b"}, "too many arguments"},
-		{[]string{"test"}, "provkit test: not available yet"},
+		{[]string{"test", "--profile", "bogus"}, `provkit test: unknown profile "bogus"`},
 		{[]string{"idp", "--target", "x"}, "provkit idp: not available yet"},
 		{[]string{"simulate"}, "provkit simulate: not available yet"},
 	}
@@ -270,7 +270,7 @@ func TestUsage(t *testing.T) {
 	}
 	code, stdout, _ = runCLI("help", "test")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, stdout, "Not available yet")
+	assert.Contains(t, stdout, "Usage: provkit test")
 	code, stdout, _ = runCLI("version")
 	assert.Equal(t, exitOK, code)
 	assert.True(t, strings.HasPrefix(stdout, "provkit "), stdout)

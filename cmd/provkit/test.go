@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/provkit/provkit/internal/harness"
+	"github.com/provkit/provkit/reference"
+	"github.com/provkit/provkit/steps"
+)
+
+// Environment variables of provkit test.
+const (
+	targetEnv           = "PROVKIT_TARGET"
+	tokenEnv            = "PROVKIT_TOKEN"
+	adminURLEnv         = "PROVKIT_ADMIN_URL"
+	targetAdminTokenEnv = "PROVKIT_ADMIN_TOKEN"
+)
+
+type testFlags struct {
+	target, token        string
+	adminURL, adminToken string
+	tags, profile        string
+	formats              stringList
+	concurrency          int
+	strict               bool
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func testFlagSet(f *testFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.StringVar(&f.target, "target", "", "SCIM base `URL` to test (default: $"+targetEnv+"; none: the bundled reference server)")
+	fs.StringVar(&f.token, "token", "", "bearer `token` of the target (default: $"+tokenEnv+")")
+	fs.StringVar(&f.adminURL, "admin-url", "", "the target's provkit admin API `URL`, ending in /admin/v1 (default: $"+adminURLEnv+")")
+	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+targetAdminTokenEnv+")")
+	fs.StringVar(&f.tags, "tags", "", "godog tag `expression` selecting scenarios, e.g. '@must && ~@large' (&& and, ',' or, ~ not)")
+	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
+	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")
+	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
+	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise")
+	return fs
+}
+
+func testHelp(w io.Writer) {
+	fmt.Fprint(w, `Usage: provkit test [flags]
+
+Runs the conformance suite: does the SCIM 2.0 endpoint behave as Keeper
+Security documents and as RFC 7643/7644 require?
+
+Without --target it starts the bundled reference server on a throwaway
+database and tests that. With --target URL --token T it tests any SCIM base
+URL (for Keeper-like servers: .../api/rest/scim/v2/{node_id}). Scenarios that
+need an administrator (approving the queue, rotating the token, reading a
+user's state) use the provkit admin API given by --admin-url and
+--admin-token (docs/admin-api.md); without it they are skipped, saying why.
+
+It checks the target and token first, prints a live progress line on
+stderr, and closes with a summary by area and the failed scenarios.
+
+Exit status: 0 every scenario passed (or was skipped), 1 a scenario failed,
+2 usage error, unreachable target or refused token.
+
+Examples:
+  provkit test
+  provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
+  provkit test --tags '@must && ~@large' --format pretty --format junit:out.xml --format cucumber:out.json
+
+Flags:
+`)
+	fs := testFlagSet(&testFlags{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nProfiles:", strings.Join(profileNames(), ", "))
+}
+
+func profileNames() []string {
+	var n []string
+	for p := range harness.Profiles {
+		n = append(n, p)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// runTest is `provkit test` with the process's context, environment and streams.
+func runTest(args []string) int {
+	return testCommand(context.Background(), args, os.Getenv, os.Stdout, os.Stderr)
+}
+
+// testCommand runs `provkit test`.
+func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
+	var f testFlags
+	fs := testFlagSet(&f)
+	if status, ok := parseFlags(fs, args, testHelp, stdout, stderr); !ok {
+		return status
+	}
+	fromEnv := func(v *string, name, envName string) {
+		if !flagSet(fs, name) && *v == "" {
+			*v = getenv(envName)
+		}
+	}
+	fromEnv(&f.target, "target", targetEnv)
+	fromEnv(&f.token, "token", tokenEnv)
+	fromEnv(&f.adminURL, "admin-url", adminURLEnv)
+	fromEnv(&f.adminToken, "admin-token", targetAdminTokenEnv)
+	if _, ok := harness.Profiles[f.profile]; !ok {
+		return usageError(stderr, "test", "unknown profile %q (one of: %s)", f.profile, strings.Join(profileNames(), ", "))
+	}
+	if f.concurrency < 1 {
+		return usageError(stderr, "test", "--concurrency must be at least 1")
+	}
+	if f.adminURL != "" && f.adminToken == "" {
+		return usageError(stderr, "test", "--admin-url needs --admin-token (or $%s)", targetAdminTokenEnv)
+	}
+	if f.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
+		return usageError(stderr, "test", "--token and --admin-url need --target")
+	}
+
+	cfg := harness.Config{
+		Profile: f.profile, Tags: f.tags, Formats: f.formats, Concurrency: f.concurrency, Strict: f.strict,
+		Output: stdout, Progress: stderr,
+	}
+	if err := harness.Check(cfg); err != nil {
+		return usageError(stderr, "test", "%v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.target == "" {
+		closeRef, err := startBundled(ctx, &cfg, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "provkit test: starting the bundled reference server: %v\n", err)
+			return exitFail
+		}
+		defer closeRef()
+	} else {
+		cfg.Target = steps.Endpoint{URL: strings.TrimRight(f.target, "/"), Token: f.token}
+		if f.adminURL != "" {
+			cfg.Admin = &steps.Endpoint{URL: strings.TrimRight(f.adminURL, "/"), Token: f.adminToken}
+		}
+	}
+
+	if err := harness.Preflight(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "provkit test: %v\n", err)
+		return exitUsage
+	}
+	if f.target != "" {
+		fmt.Fprintf(stderr, "provkit test: testing %s, profile %s\n", cfg.Target.URL, cfg.Profile)
+	}
+	res, err := harness.Run(ctx, cfg)
+	if err != nil {
+		var ue *harness.UsageError
+		if errors.As(err, &ue) {
+			return usageError(stderr, "test", "%v", err)
+		}
+		fmt.Fprintf(stderr, "provkit test: %v\n", err)
+		return exitFail
+	}
+	res.Summary(stdout)
+	if cfg.Admin == nil {
+		fmt.Fprintln(stdout, "(no admin API: give --admin-url and --admin-token to run the administrator's scenarios)")
+	}
+	if !res.Passed() {
+		return exitFail
+	}
+	return exitOK
+}
+
+// startBundled opens the reference server on a throwaway database, serves
+// it on a loopback port, seeds the demo and points cfg at it: Acme's node
+// is the target, Globex's node the second enterprise.
+func startBundled(ctx context.Context, cfg *harness.Config, stderr io.Writer) (func(), error) {
+	srv, err := reference.Open(ctx, reference.Config{
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout}
+	go func() { _ = hs.Serve(ln) }()
+	closeAll := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		_ = srv.Close()
+	}
+	info, err := srv.SeedDemo(ctx, "http://"+ln.Addr().String())
+	if err != nil || len(info.Endpoints) < 2 {
+		closeAll()
+		if err == nil {
+			err = errors.New("the demo seed has fewer than two endpoints")
+		}
+		return nil, err
+	}
+	acme, globex := info.Endpoints[0], info.Endpoints[1]
+	cfg.Target = steps.Endpoint{URL: acme.SCIMURL, Token: acme.Token}
+	cfg.Other = &steps.Endpoint{URL: globex.SCIMURL, Token: globex.Token}
+	cfg.Admin = &steps.Endpoint{URL: info.AdminURL, Token: info.AdminToken}
+	cfg.OwnsTarget = true
+	cfg.KeepData = true // the database is thrown away
+	fmt.Fprintf(stderr, "provkit test: bundled reference server at %s (throwaway database), profile %s\n", ln.Addr(), cfg.Profile)
+	return closeAll, nil
+}

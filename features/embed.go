@@ -1,0 +1,17 @@
+// Package features holds provkit's conformance suite as Gherkin: scim/ for
+// RFC 7643/7644 core behaviour, keeper/ for Keeper's documented behaviour,
+// and tags.txt, the fixed tag vocabulary every scenario is checked against.
+// The files are embedded (FS) so the provkit binary carries them; the
+// package also parses them into a catalogue of scenarios (Load) and
+// evaluates godog tag expressions (Match), for the harness and its tests.
+package features
+
+import "embed"
+
+// FS holds the feature files and the tag vocabulary.
+//
+//go:embed scim keeper tags.txt
+var FS embed.FS
+
+// Paths are the feature directories inside FS, in run order.
+var Paths = []string{"scim", "keeper"}

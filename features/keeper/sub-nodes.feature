@@ -1,0 +1,13 @@
+@keeper @nodes @own-enterprise
+Feature: A node's endpoint does not control its sub-nodes
+  "If SCIM is set up on a node, its sub-nodes are not controlled by that integration, but each can have its own
+  provider" ("API Provisioning with SCIM").
+
+  @sub-nodes-separate
+  Rule: Users of a sub-node are not visible through the parent's endpoint
+
+    @must
+    Example: The parent's endpoint cannot read a sub-node's user
+      Given a sub-node provisioned the user "alice"
+      When the identity provider reads the user "alice"
+      Then the answer has status 404

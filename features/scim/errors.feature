@@ -1,0 +1,26 @@
+@rfc7644 @errors
+Feature: Errors are SCIM error bodies
+  Source: RFC 7644 §3.12 (HTTP status and error response handling): the Error schema, status as a string equal
+  to the HTTP status, and scimType for 400s. Keeper's clients read errors only by status (Commander scim push).
+
+  @error-body
+  Rule: An error answer is a SCIM Error with the status as a string
+
+    @must
+    Example: A 404 is a SCIM error
+      When the identity provider reads an unknown user
+      Then the answer is a SCIM error with status 404
+
+  @invalid-syntax
+  Rule: A body that is not the expected JSON is invalidSyntax
+
+    @must
+    Example: Malformed JSON is refused
+      When the identity provider sends malformed JSON to provision a user
+      Then the answer has status 400 and scimType "invalidSyntax"
+
+    @must
+    Example: A PATCH without Operations is refused
+      Given the user "alice" exists
+      When the identity provider sends a PATCH request without operations to the user "alice"
+      Then the answer has status 400 and scimType "invalidSyntax"

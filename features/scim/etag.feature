@@ -1,0 +1,60 @@
+@rfc7644 @etag @needs-etag
+Feature: Versions protect against lost updates
+  Source: RFC 7644 §3.14 (versioning resources): a weak ETag equal to meta.version, If-Match on changes with
+  412 Precondition Failed on a mismatch, If-None-Match on reads with 304 Not Modified.
+
+  @if-match
+  Rule: A change carrying a stale version is refused with 412
+
+    @must
+    Scenario Outline: <action> with a stale version is refused
+      Given the <resource> "<name>" changed after the identity provider read it
+      When the identity provider <verb> the <resource> "<name>" with a stale version
+      Then the answer has status 412
+
+      Examples:
+        | action              | resource | name  | verb     |
+        | Replacing a user    | user     | alice | replaces |
+        | Patching a user     | user     | alice | patches  |
+        | Deleting a user     | user     | alice | deletes  |
+        | Patching a group    | group    | ops   | patches  |
+        | Replacing a group   | group    | ops   | replaces |
+
+  @if-match-current
+  Rule: A change carrying the current version is applied
+
+    @must
+    Example: Patching with the current version succeeds
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with its current version
+      Then the request succeeds
+
+  @etag-header
+  Rule: A read answers the version as a weak ETag
+
+    @should
+    Example: The ETag of a read equals meta.version
+      Given the user "alice" exists
+      When the identity provider reads the user "alice"
+      Then the answer carries an ETag equal to its meta.version
+
+  @if-none-match
+  Rule: A read with the current version answers 304
+
+    @should
+    Example: Reading again with the current version answers 304
+      Given the user "alice" exists
+      When the identity provider reads the user "alice" again with its current version
+      Then the answer has status 304
+
+  @version-changes
+  Rule: A change gives the resource a new version
+
+    @must
+    Example: Patching a user changes its version
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "replace", "path": "displayName", "value": "Alice Liddell"}]
+        """
+      Then the user "alice" has a new version

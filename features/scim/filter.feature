@@ -1,0 +1,91 @@
+@rfc7644 @filter @needs-filter
+Feature: Filters select the resources a list returns
+  Source: RFC 7644 §3.4.2.2 (filtering): every attribute operator (eq, ne, co, sw, ew, pr, gt, ge, lt, le), the
+  logical operators and, or, not with grouping and precedence, value paths, case rules and the invalidFilter
+  error. Keeper supports filters on users ("Using SCIM API Provisioning"); Entra ID and Okta match users and
+  groups with eq filters.
+
+  Background:
+    Given the users "alice", "bob" and "carol" exist
+    And the user "bob" is deactivated
+
+  @filter-operators
+  Rule: Each operator selects exactly the matching users
+
+    @must
+    Scenario Outline: Filtering with <operator>
+      When the identity provider lists users with the filter <filter>
+      Then the list holds exactly the users <expected>
+
+      Examples:
+        | operator                          | filter                                                              | expected              |
+        | eq                                | userName eq "{alice}"                                               | "alice"               |
+        | ne                                | userName sw "{scope}." and userName ne "{alice}"                    | "bob" and "carol"     |
+        | co                                | userName co "{scope}.ca"                                            | "carol"               |
+        | sw                                | userName sw "{scope}.b"                                             | "bob"                 |
+        | ew                                | userName sw "{scope}." and externalId ew "-c3"                      | "carol"               |
+        | pr                                | userName sw "{scope}." and externalId pr                            | "alice" and "carol"   |
+        | gt on a string                    | userName sw "{scope}." and userName gt "{bob}"                      | "carol"               |
+        | ge on a string                    | userName sw "{scope}." and userName ge "{bob}"                      | "bob" and "carol"     |
+        | lt on a string                    | userName sw "{scope}." and userName lt "{bob}"                      | "alice"               |
+        | le on a string                    | userName sw "{scope}." and userName le "{bob}"                      | "alice" and "bob"     |
+        | gt on a date                      | userName sw "{scope}." and meta.created gt "{alice.created}"        | "bob" and "carol"     |
+        | eq on a boolean                   | userName sw "{scope}." and active eq false                          | "bob"                 |
+        | and                               | name.givenName eq "Carol" and name.familyName eq "Adams"            | "carol"               |
+        | or                                | userName eq "{alice}" or userName eq "{carol}"                      | "alice" and "carol"   |
+        | not                               | userName sw "{scope}." and not (userName eq "{alice}")              | "bob" and "carol"     |
+        | and binding tighter than or       | userName eq "{alice}" or userName eq "{bob}" and active eq false    | "alice" and "bob"     |
+        | parentheses                       | (userName eq "{alice}" or userName eq "{bob}") and active eq false  | "bob"                 |
+        | a value path                      | emails[type eq "work" and value co "{scope}."]                      | "alice" and "carol"   |
+        | a sub-attribute                   | userName sw "{scope}." and name.familyName eq "Jones"               | "bob"                 |
+        | a multi-valued sub-attribute      | emails.value eq "{carol}"                                           | "carol"               |
+        | an attribute name in upper case   | USERNAME eq "{alice}"                                               | "alice"               |
+        | an operator in upper case         | userName EQ "{alice}"                                               | "alice"               |
+
+  @filter-value-case
+  Rule: userName is compared case-insensitively (caseExact is false, RFC 7643 §4.1.1)
+
+    @must
+    Example: A userName in another case still matches
+      When the identity provider lists users with the filter userName eq "{ALICE}"
+      Then the list holds exactly the users "alice"
+
+  @filter-groups
+  Rule: Groups are filtered like users
+
+    @must
+    Scenario Outline: Filtering groups by <attribute>
+      Given the group "ops" has the member "alice"
+      And the group "dev" exists
+      When the identity provider lists groups with the filter <filter>
+      Then the list holds exactly the groups "ops"
+
+      Examples:
+        | attribute   | filter                               |
+        | displayName | displayName eq "{ops}"               |
+        | externalId  | externalId eq "{ops.externalId}"     |
+        | members     | members[value eq "{alice.id}"]       |
+
+  @filter-invalid
+  Rule: A filter that does not parse is refused with invalidFilter
+
+    @must
+    Scenario Outline: A filter with <problem> is refused
+      When the identity provider lists users with the filter <filter>
+      Then the answer has status 400 and scimType "invalidFilter"
+
+      Examples:
+        | problem                       | filter                  |
+        | an unknown operator           | userName xx "a"         |
+        | no value                      | userName eq             |
+        | an unbalanced parenthesis     | (userName eq "a"        |
+        | an unterminated string        | userName eq "abc        |
+        | gt on a boolean               | active gt true          |
+
+  @filter-no-match
+  Rule: A filter that matches nothing answers an empty list, not an error
+
+    @must
+    Example: Entra ID's connection test looks up a user that does not exist
+      When the identity provider lists users with the filter externalId eq "{scope}-no-such-user"
+      Then the list reports 0 results in total

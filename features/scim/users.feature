@@ -1,0 +1,130 @@
+@users
+Feature: Users are created, read and deleted
+  Source: RFC 7644 §3.3 (creating resources), §3.4.1 (retrieving a known resource), §3.6 (deleting resources)
+  and RFC 7643 §4.1 (the User resource). Keeper's endpoint answers POST /Users with 201 and GET of an unknown
+  id with 404 (seed: "API Provisioning with SCIM", "Using SCIM API Provisioning").
+
+  @rfc7644 @create-user
+  Rule: Creating a user answers 201 with the new resource
+
+    @must
+    Example: Provisioning a user answers 201 with its id
+      When the identity provider provisions the user "alice"
+      Then the user is created
+
+  @rfc7644 @location
+  Rule: The Location header names the created resource
+
+    @must
+    Scenario Outline: Creating a <resource> answers with its location
+      When the identity provider creates the <resource> "<name>"
+      Then the answer's Location header names the new <resource>
+
+      Examples:
+        | resource | name  |
+        | user     | alice |
+        | group    | ops   |
+
+  @rfc7644 @attributes-kept
+  Rule: The service keeps the attribute values the client sent
+
+    @should
+    Scenario Outline: A provisioned user keeps its <attribute>
+      When the identity provider provisions the user "alice"
+      Then the answer's <attribute> is "<value>"
+
+      Examples:
+        | attribute       | value           |
+        | externalId      | {alice.externalId} |
+        | displayName     | Alice Smith     |
+        | name.givenName  | Alice           |
+        | name.familyName | Smith           |
+
+  @rfc7644 @username-required
+  Rule: userName is required (RFC 7643 §4.1)
+
+    @must
+    Example: A user without a userName is refused
+      When the identity provider provisions a user without a userName
+      Then the answer has status 400 and scimType "invalidValue"
+
+  @rfc7644 @read-resource
+  Rule: A resource can be read by its id
+
+    @must
+    Scenario Outline: Reading a <resource> by its id returns it
+      Given the <resource> "<name>" exists
+      When the identity provider reads the <resource> "<name>"
+      Then the answer is the <resource> "<name>"
+
+      Examples:
+        | resource | name  |
+        | user     | alice |
+        | group    | ops   |
+
+  @rfc7644 @not-found
+  Rule: An unknown id is 404 Not Found
+
+    @must
+    Scenario Outline: Reading an unknown <resource> answers 404
+      When the identity provider reads an unknown <resource>
+      Then the answer has status 404
+
+      Examples:
+        | resource |
+        | user     |
+        | group    |
+
+  @rfc7644 @delete-answers-204
+  Rule: A successful DELETE answers 204 No Content
+
+    @must
+    Scenario Outline: Deleting a <resource> answers 204
+      Given the <resource> "<name>" exists
+      When the identity provider deletes the <resource> "<name>"
+      Then the answer has status 204
+
+      Examples:
+        | resource | name  |
+        | user     | alice |
+        | group    | ops   |
+
+  @rfc7644 @keeper-differs @delete-removes
+  Rule: A deleted user is gone (RFC 7644 §3.6; Keeper locks instead, see keeper/deprovisioning.feature)
+
+    @must
+    Example: A deleted user can no longer be read
+      Given the user "alice" exists
+      When the identity provider deletes the user "alice"
+      Then the user "alice" can no longer be read
+
+  @rfc7644 @keeper-differs @duplicate-username
+  Rule: A second user with a userName already taken is a conflict (RFC 7644 §3.3; Keeper links instead)
+
+    @must
+    Example: Provisioning the same userName twice is refused
+      Given the user "alice" exists
+      When the identity provider provisions the user "alice" again with a new externalId
+      Then the answer has status 409 and scimType "uniqueness"
+
+  @rfc7644 @idp-create-shapes
+  Rule: A create request as the big identity providers send it is accepted
+
+    @should
+    Scenario Outline: <client> provisions a user the way it does
+      When <client> provisions the user "alice"
+      Then the user is created
+
+      Examples:
+        | client   |
+        | Entra ID |
+        | Okta     |
+
+  @rfc7644 @user-groups
+  Rule: A user's groups attribute lists the groups it belongs to (RFC 7643 §4.1.2)
+
+    @must
+    Example: A member's groups name the group
+      Given the group "ops" has the member "alice"
+      When the identity provider reads the user "alice"
+      Then the answer's groups lists the group "ops"

@@ -1,0 +1,542 @@
+// Package harness builds and runs provkit's conformance suite (godog, the
+// features of package features, the steps of package steps) from a Config.
+// The root harness_test.go and `provkit test` both run the suite through it,
+// so `go test ./...` and the command judge a target the same way. It also
+// checks a target up front (Preflight), prints a live progress line, and
+// summarises a run by area.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/provkit/provkit/features"
+	"github.com/provkit/provkit/internal/scimclient"
+	"github.com/provkit/provkit/steps"
+)
+
+// Profiles maps a profile name to the tag expression that selects its
+// scenarios. keeper (the default) runs Keeper's rules and every RFC rule
+// Keeper does not override; rfc7644 runs only RFC rules, for generic SCIM
+// servers, including the ones Keeper overrides (DELETE removes the user, a
+// taken userName is a conflict).
+var Profiles = map[string]string{
+	"keeper":  "~@keeper-differs",
+	"rfc7644": "@rfc7644",
+}
+
+// DefaultProfile is the profile used when none is given.
+const DefaultProfile = "keeper"
+
+// DefaultConcurrency is how many scenarios run at once by default.
+const DefaultConcurrency = 8
+
+// Config says what to run against what.
+type Config struct {
+	// Target is the SCIM base URL under test and its bearer token.
+	Target steps.Endpoint
+	// Admin is the provkit admin API; nil: admin-dependent scenarios skip.
+	Admin *steps.Endpoint
+	// Other is a SCIM endpoint of a node in another enterprise (optional).
+	Other *steps.Endpoint
+	// Profile is "keeper" (default) or "rfc7644".
+	Profile string
+	// Tags is a further godog tag expression ("@must && ~@large").
+	Tags string
+	// Formats are godog formatters, "name" (to Output) or "name:path".
+	Formats []string
+	// Concurrency is how many scenarios run at once (default DefaultConcurrency).
+	Concurrency int
+	// Strict fails scenarios needing features ServiceProviderConfig does not advertise.
+	Strict bool
+	// Randomize shuffles scenarios with this seed (0: file order, -1: random seed).
+	Randomize int64
+	// StopOnFailure stops at the first failed scenario.
+	StopOnFailure bool
+	// NoColors strips colours from formatter output.
+	NoColors bool
+	// Output receives formatters without a path (default os.Stdout).
+	Output io.Writer
+	// Progress receives the live progress line (nil: none). When it is a
+	// terminal the line is rewritten in place; otherwise a line is printed
+	// every tenth of the run.
+	Progress io.Writer
+	// TestingT runs every scenario as a subtest of t (go test).
+	TestingT *testing.T
+	// OwnsTarget lets the harness set the target's node up for the profile
+	// through the admin API (the rfc7644 profile needs deprovision=delete).
+	// Set it only for a target the run created, such as the bundled reference.
+	OwnsTarget bool
+	// KeepData leaves what the scenarios created on the target.
+	KeepData bool
+	// RunID overrides the run's unique name prefix (tests).
+	RunID string
+	// FS and Paths override the features (default features.FS, features.Paths).
+	FS    fs.FS
+	Paths []string
+	// HTTP is the HTTP client the steps use (default: 30 s timeout).
+	HTTP *http.Client
+}
+
+// ScenarioResult is one scenario's outcome with its catalogue data.
+type ScenarioResult struct {
+	Name  string
+	URI   string
+	Line  int64
+	Tags  []string
+	Area  string // area tag without "@"
+	Rule  string // rule tag without "@"
+	Level string
+	steps.Outcome
+}
+
+// Result is a finished run.
+type Result struct {
+	Profile   string
+	Tags      string // the tag expression that ran
+	Scenarios []ScenarioResult
+	Duration  time.Duration
+	// GodogStatus is godog's own status (0 ok, 1 failed, 2 option error).
+	GodogStatus int
+}
+
+// Count returns how many scenarios ended with the status.
+func (r *Result) Count(s steps.Status) int {
+	n := 0
+	for _, sc := range r.Scenarios {
+		if sc.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Passed reports whether the run had no failure.
+func (r *Result) Passed() bool { return r.Count(steps.Failed) == 0 && r.GodogStatus == 0 }
+
+// UsageError is a problem with the configuration (exit status 2).
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &UsageError{fmt.Sprintf(format, args...)} }
+
+// TagExpression combines the profile's expression with the user's tags.
+func TagExpression(profile, tags string) (string, error) {
+	if profile == "" {
+		profile = DefaultProfile
+	}
+	p, ok := Profiles[profile]
+	if !ok {
+		names := make([]string, 0, len(Profiles))
+		for n := range Profiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return "", usagef("unknown profile %q (one of: %s)", profile, strings.Join(names, ", "))
+	}
+	if strings.ContainsAny(tags, "()") {
+		return "", usagef("tag expressions use godog's syntax: \"&&\" for and, \",\" for or, \"~\" for not; no parentheses")
+	}
+	if strings.TrimSpace(tags) == "" {
+		return p, nil
+	}
+	return p + " && " + tags, nil
+}
+
+// Check validates the profile, tags and formats of a configuration without
+// running anything; its error is a *UsageError.
+func Check(cfg Config) error {
+	if _, err := TagExpression(cfg.Profile, cfg.Tags); err != nil {
+		return err
+	}
+	_, _, err := formats(cfg)
+	return err
+}
+
+// Catalogue returns the scenarios a configuration selects, without running.
+func Catalogue(cfg Config) ([]features.Scenario, string, error) {
+	expr, err := TagExpression(cfg.Profile, cfg.Tags)
+	if err != nil {
+		return nil, "", err
+	}
+	fsys, paths := cfg.FS, cfg.Paths
+	if fsys == nil {
+		fsys, paths = features.FS, features.Paths
+	}
+	all, err := features.Load(fsys, paths...)
+	if err != nil {
+		return nil, "", err
+	}
+	return features.Select(all, expr), expr, nil
+}
+
+// Preflight checks, before any scenario runs, that the target answers a
+// SCIM list with the token (and that the admin API accepts its token). Its
+// error is one line, meant for the user.
+func Preflight(ctx context.Context, cfg Config) error {
+	hc := cfg.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 15 * time.Second}
+	}
+	if cfg.Target.URL == "" {
+		return usagef("no target: give --target URL (or PROVKIT_TARGET)")
+	}
+	if !strings.HasPrefix(cfg.Target.URL, "http://") && !strings.HasPrefix(cfg.Target.URL, "https://") {
+		return usagef("the target %q is not an http(s) URL", cfg.Target.URL)
+	}
+	if cfg.Target.Token == "" {
+		return usagef("no token for %s: give --token (or PROVKIT_TOKEN)", cfg.Target.URL)
+	}
+	c := &scimclient.Client{BaseURL: cfg.Target.URL, Token: cfg.Target.Token, HTTP: hc}
+	ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users", Query: map[string][]string{"startIndex": {"1"}, "count": {"1"}}})
+	switch {
+	case err != nil:
+		return usagef("cannot reach the target %s: %v", cfg.Target.URL, rootCause(err))
+	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
+		return usagef("the target %s refused the token (GET /Users answered %d)", cfg.Target.URL, ex.Status)
+	case ex.Status == http.StatusNotFound:
+		return usagef("no SCIM endpoint at %s (GET /Users answered 404)", cfg.Target.URL)
+	case !ex.OK():
+		return usagef("the target %s answered GET /Users with %d", cfg.Target.URL, ex.Status)
+	}
+	if cfg.Admin != nil {
+		a := &scimclient.Client{BaseURL: cfg.Admin.URL, Token: cfg.Admin.Token, HTTP: hc, MediaType: scimclient.MediaJSON}
+		ex, err := a.Do(ctx, scimclient.Request{Method: http.MethodGet})
+		switch {
+		case err != nil:
+			return usagef("cannot reach the admin API %s: %v", cfg.Admin.URL, rootCause(err))
+		case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
+			return usagef("the admin API %s refused the admin token (%d)", cfg.Admin.URL, ex.Status)
+		case !ex.OK() || ex.Get("api").String() != "provkit-admin":
+			return usagef("%s is not a provkit admin API (GET answered %d)", cfg.Admin.URL, ex.Status)
+		}
+	}
+	return nil
+}
+
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// Run runs the suite. Its error is a usage problem (bad profile or format);
+// scenario failures are in the Result.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	selected, expr, err := Catalogue(cfg)
+	if err != nil {
+		return nil, err
+	}
+	vocab, err := features.LoadVocabulary()
+	if err != nil {
+		return nil, err
+	}
+	format, out, err := formats(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.OwnsTarget {
+		if err := prepareTarget(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	fsys, paths := cfg.FS, cfg.Paths
+	if fsys == nil {
+		fsys, paths = features.FS, features.Paths
+	}
+	type key struct{ uri, name string }
+	cat := map[key]features.Scenario{}
+	for _, s := range selected {
+		cat[key{s.URI, s.Name}] = s
+	}
+
+	res := &Result{Profile: cfg.Profile, Tags: expr}
+	if res.Profile == "" {
+		res.Profile = DefaultProfile
+	}
+	prog := newProgress(cfg.Progress, len(selected))
+	var mu sync.Mutex
+	scfg := &steps.Config{Target: cfg.Target, Admin: cfg.Admin, Other: cfg.Other, Strict: cfg.Strict, RunID: cfg.RunID,
+		KeepData: cfg.KeepData, HTTP: cfg.HTTP,
+		Report: func(sc *godog.Scenario, o steps.Outcome) {
+			s := cat[key{sc.Uri, sc.Name}]
+			r := ScenarioResult{Name: sc.Name, URI: sc.Uri, Line: s.Line, Outcome: o}
+			for _, t := range sc.Tags {
+				r.Tags = append(r.Tags, t.Name)
+			}
+			if a := vocab.Only(s, features.CatArea); len(a) == 1 {
+				r.Area = strings.TrimPrefix(a[0], "@")
+			}
+			if a := vocab.Only(s, features.CatRule); len(a) == 1 {
+				r.Rule = strings.TrimPrefix(a[0], "@")
+			}
+			if a := vocab.Only(s, features.CatLevel); len(a) == 1 {
+				r.Level = strings.TrimPrefix(a[0], "@")
+			}
+			mu.Lock()
+			res.Scenarios = append(res.Scenarios, r)
+			mu.Unlock()
+			prog.done(r)
+		}}
+
+	start := time.Now()
+	suite := godog.TestSuite{
+		Name:                "provkit",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Register(sc, scfg) },
+		Options: &godog.Options{
+			Format:         format,
+			Output:         out,
+			Tags:           expr,
+			Concurrency:    cfg.Concurrency,
+			Strict:         true,
+			Randomize:      cfg.Randomize,
+			StopOnFailure:  cfg.StopOnFailure,
+			NoColors:       cfg.NoColors,
+			FS:             fsys,
+			Paths:          paths,
+			TestingT:       cfg.TestingT,
+			DefaultContext: ctx,
+		},
+	}
+	res.GodogStatus = suite.Run()
+	res.Duration = time.Since(start)
+	prog.finish()
+	if res.GodogStatus == 2 {
+		return res, usagef("godog could not run the suite (see above: a formatter or feature problem)")
+	}
+	sort.SliceStable(res.Scenarios, func(i, j int) bool {
+		a, b := res.Scenarios[i], res.Scenarios[j]
+		if a.URI != b.URI {
+			return a.URI < b.URI
+		}
+		return a.Line < b.Line
+	})
+	return res, nil
+}
+
+// formats turns Config.Formats into godog's comma-separated Format and the
+// writer for formatters without a path.
+func formats(cfg Config) (string, io.Writer, error) {
+	out := cfg.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	if len(cfg.Formats) == 0 {
+		return "progress", io.Discard, nil
+	}
+	avail := godog.AvailableFormatters()
+	toStdout := false
+	for _, f := range cfg.Formats {
+		name, path, hasPath := strings.Cut(f, ":")
+		if strings.Contains(f, ",") {
+			return "", nil, usagef("--format %q: give one formatter per --format", f)
+		}
+		if _, ok := avail[name]; !ok {
+			names := make([]string, 0, len(avail))
+			for n := range avail {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return "", nil, usagef("unknown format %q (one of: %s)", name, strings.Join(names, ", "))
+		}
+		if hasPath && path == "" {
+			return "", nil, usagef("--format %q: the path after ':' is empty", f)
+		}
+		if !hasPath {
+			toStdout = true
+		}
+	}
+	if !toStdout {
+		out = io.Discard
+	}
+	return strings.Join(cfg.Formats, ","), out, nil
+}
+
+// prepareTarget sets a target the run owns up for the profile.
+func prepareTarget(ctx context.Context, cfg Config) error {
+	if cfg.Admin == nil || cfg.Profile != "rfc7644" {
+		return nil
+	}
+	a := &scimclient.Client{BaseURL: cfg.Admin.URL, Token: cfg.Admin.Token, MediaType: scimclient.MediaJSON, HTTP: cfg.HTTP}
+	ex, err := a.Do(ctx, scimclient.Request{Method: http.MethodGet})
+	if err != nil {
+		return err
+	}
+	node := strings.Trim(strings.TrimPrefix(cfg.Target.URL, ex.Get("scim_base_url").String()), "/")
+	ex, err = a.Do(ctx, scimclient.Request{Method: http.MethodPatch, Path: "/nodes/" + node + "/settings",
+		Body: map[string]any{"deprovision": "delete"}})
+	if err != nil {
+		return err
+	}
+	if !ex.OK() {
+		return fmt.Errorf("setting the target's node up for the rfc7644 profile: %s", ex.Summary())
+	}
+	return nil
+}
+
+// ---- summary ----
+
+// Summary writes the closing summary: counts by area, the failed scenarios
+// with their first failure, and why scenarios were skipped.
+func (r *Result) Summary(w io.Writer) {
+	type counts struct{ passed, failed, skipped int }
+	byArea := map[string]*counts{}
+	var areas []string
+	for _, s := range r.Scenarios {
+		c := byArea[s.Area]
+		if c == nil {
+			c = &counts{}
+			byArea[s.Area] = c
+			areas = append(areas, s.Area)
+		}
+		switch s.Status {
+		case steps.Passed:
+			c.passed++
+		case steps.Failed:
+			c.failed++
+		case steps.Skipped:
+			c.skipped++
+		}
+	}
+	sort.Strings(areas)
+	fmt.Fprintf(w, "\nprovkit: profile %s, %d scenarios in %s\n\n", r.Profile, len(r.Scenarios), r.Duration.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "  %-12s %7s %7s %8s\n", "area", "passed", "failed", "skipped")
+	for _, a := range areas {
+		c := byArea[a]
+		mark := ""
+		if c.failed > 0 {
+			mark = "  ✗"
+		}
+		fmt.Fprintf(w, "  %-12s %7d %7d %8d%s\n", a, c.passed, c.failed, c.skipped, mark)
+	}
+	fmt.Fprintf(w, "  %-12s %7d %7d %8d\n", "total", r.Count(steps.Passed), r.Count(steps.Failed), r.Count(steps.Skipped))
+
+	if n := r.Count(steps.Failed); n > 0 {
+		fmt.Fprintf(w, "\nFailed (%d):\n", n)
+		for _, s := range r.Scenarios {
+			if s.Status != steps.Failed {
+				continue
+			}
+			fmt.Fprintf(w, "  ✗ [%s] %s  (%s:%d, @%s, @%s)\n", s.Area, s.Name, s.URI, s.Line, s.Rule, s.Level)
+			if s.FailedStep != "" {
+				fmt.Fprintf(w, "      %s %s\n", s.FailedKind, s.FailedStep)
+			}
+			first, _, _ := strings.Cut(s.Reason, "\n")
+			fmt.Fprintf(w, "      %s\n", first)
+		}
+		fmt.Fprintln(w, "\nEvidence (the exchange each failed check judged; secrets redacted):")
+		for _, s := range r.Scenarios {
+			if s.Status != steps.Failed {
+				continue
+			}
+			fmt.Fprintf(w, "\n  ✗ %s (%s:%d)\n", s.Name, s.URI, s.Line)
+			for _, line := range strings.Split(strings.TrimRight(s.Reason, "\n"), "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
+		fmt.Fprintln(w, "\n  (every exchange of a failed scenario is attached in --format cucumber:out.json)")
+	}
+	if n := r.Count(steps.Skipped); n > 0 {
+		reasons := map[string]int{}
+		var keys []string
+		for _, s := range r.Scenarios {
+			if s.Status == steps.Skipped {
+				if reasons[s.Reason] == 0 {
+					keys = append(keys, s.Reason)
+				}
+				reasons[s.Reason]++
+			}
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(w, "\nSkipped (%d):\n", n)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %3d  %s\n", reasons[k], k)
+		}
+	}
+	verdict := "PASSED"
+	if !r.Passed() {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(w, "\n%s: %d passed, %d failed, %d skipped\n", verdict, r.Count(steps.Passed), r.Count(steps.Failed), r.Count(steps.Skipped))
+}
+
+// ---- progress ----
+
+type progress struct {
+	w       io.Writer
+	tty     bool
+	total   int
+	mu      sync.Mutex
+	n       int
+	p, f, s int
+	nextPct int
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total, nextPct: 10}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) done(r ScenarioResult) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	switch r.Status {
+	case steps.Passed:
+		p.p++
+	case steps.Failed:
+		p.f++
+	case steps.Skipped:
+		p.s++
+	}
+	line := fmt.Sprintf("[%3d/%d] %d passed, %d failed, %d skipped", p.n, p.total, p.p, p.f, p.s)
+	if p.tty {
+		name := r.Name
+		if len(name) > 50 {
+			name = name[:47] + "..."
+		}
+		fmt.Fprintf(p.w, "\r\033[K%s  %s", line, name)
+		return
+	}
+	if p.total > 0 && p.n*100 >= p.nextPct*p.total {
+		fmt.Fprintln(p.w, line)
+		for p.n*100 >= p.nextPct*p.total {
+			p.nextPct += 10
+		}
+	}
+}
+
+func (p *progress) finish() {
+	if p.w != nil && p.tty && p.n > 0 {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

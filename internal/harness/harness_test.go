@@ -1,0 +1,83 @@
+package harness_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/provkit/provkit/internal/harness"
+	"github.com/provkit/provkit/steps"
+)
+
+func TestTagExpression(t *testing.T) {
+	e, err := harness.TagExpression("", "")
+	require.NoError(t, err)
+	require.Equal(t, "~@keeper-differs", e)
+	e, err = harness.TagExpression("rfc7644", "@must && ~@large")
+	require.NoError(t, err)
+	require.Equal(t, "@rfc7644 && @must && ~@large", e)
+	_, err = harness.TagExpression("okta", "")
+	var ue *harness.UsageError
+	require.True(t, errors.As(err, &ue))
+}
+
+func TestCheck(t *testing.T) {
+	require.NoError(t, harness.Check(harness.Config{Formats: []string{"pretty", "junit:out.xml", "cucumber:r.json"}}))
+	for _, bad := range []harness.Config{
+		{Formats: []string{"html"}},
+		{Formats: []string{"junit:"}},
+		{Formats: []string{"pretty,junit:x.xml"}},
+		{Profile: "nope"},
+		{Tags: "(@a,@b) && @c"},
+	} {
+		err := harness.Check(bad)
+		var ue *harness.UsageError
+		require.True(t, errors.As(err, &ue), "%+v", bad)
+	}
+}
+
+// TestCatalogue: the keeper profile runs at least 150 scenarios, the rfc7644
+// profile only RFC ones, and the profiles split the Keeper/RFC conflicts.
+func TestCatalogue(t *testing.T) {
+	keeper, _, err := harness.Catalogue(harness.Config{})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(keeper), 150)
+	rfc, _, err := harness.Catalogue(harness.Config{Profile: "rfc7644"})
+	require.NoError(t, err)
+	for _, s := range rfc {
+		require.True(t, s.Has("@rfc7644"), s.Name)
+	}
+	differs := 0
+	for _, s := range keeper {
+		require.False(t, s.Has("@keeper-differs"), s.Name)
+	}
+	for _, s := range rfc {
+		if s.Has("@keeper-differs") {
+			differs++
+		}
+	}
+	require.NotZero(t, differs)
+}
+
+func TestSummary(t *testing.T) {
+	r := &harness.Result{Profile: "keeper", Scenarios: []harness.ScenarioResult{
+		{Name: "ok one", Area: "users", Outcome: steps.Outcome{Status: steps.Passed}},
+		{Name: "bad one", Area: "users", URI: "scim/users.feature", Line: 12, Rule: "create-user", Level: "must",
+			Outcome: steps.Outcome{Status: steps.Failed, FailedKind: "Then", FailedStep: "the user is created",
+				Reason: "expected 201 Created, got 200\n> POST http://x/Users\n> Authorization: Bearer [redacted]"}},
+		{Name: "later", Area: "approval", Outcome: steps.Outcome{Status: steps.Skipped, Reason: "needs the provkit admin API"}},
+	}}
+	var b bytes.Buffer
+	r.Summary(&b)
+	out := b.String()
+	for _, want := range []string{"approval", "users", "Failed (1)", "bad one", "scim/users.feature:12",
+		"Then the user is created", "expected 201 Created, got 200", "Bearer [redacted]", "Skipped (1)",
+		"needs the provkit admin API", "FAILED: 1 passed, 1 failed, 1 skipped"} {
+		require.Contains(t, out, want)
+	}
+	require.False(t, r.Passed())
+	require.Less(t, strings.Index(out, "approval"), strings.Index(out, "users"))
+}

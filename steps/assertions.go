@@ -1,0 +1,298 @@
+package steps
+
+import (
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// assertions are the Then steps that judge the When's answer itself.
+func (r reg) assertions() {
+	r.s1(`^the answer has status (\d+)$`, func(w *World, code string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if strconv.Itoa(ex.Status) != code {
+			return failf(ex, "expected status %s, got %d", code, ex.Status)
+		}
+		return nil
+	})
+	r.s2(`^the answer has status (\d+) and scimType "([^"]*)"$`, func(w *World, code, scimType string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if strconv.Itoa(ex.Status) != code {
+			return failf(ex, "expected status %s with scimType %q, got %d", code, scimType, ex.Status)
+		}
+		if got := ex.Get("scimType").String(); got != scimType {
+			return failf(ex, "expected scimType %q, got %q", scimType, got)
+		}
+		return nil
+	})
+	r.s0(`^the request succeeds$`, func(w *World) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if !ex.OK() {
+			return failf(ex, "expected a 2xx answer, got %d", ex.Status)
+		}
+		return nil
+	})
+	r.s0(`^the request is refused as unauthorised$`, func(w *World) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusUnauthorized {
+			return failf(ex, "expected 401 Unauthorized, got %d", ex.Status)
+		}
+		return nil
+	})
+	r.s0(`^the refusal challenges the client for a bearer token$`, func(w *World) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusUnauthorized {
+			return failf(ex, "expected 401 Unauthorized, got %d", ex.Status)
+		}
+		ch := ex.RespHeader.Get("WWW-Authenticate")
+		if scheme, _, _ := strings.Cut(strings.TrimSpace(ch), " "); !strings.EqualFold(scheme, "Bearer") {
+			return failf(ex, "expected a WWW-Authenticate: Bearer … challenge (RFC 6750 §3), got %q", ch)
+		}
+		return nil
+	})
+	r.s1(`^the answer is a SCIM error with status (\d+)$`, func(w *World, code string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if strconv.Itoa(ex.Status) != code {
+			return failf(ex, "expected status %s, got %d", code, ex.Status)
+		}
+		if !containsString(ex.Get("schemas"), errorSchema) {
+			return failf(ex, "expected an error body whose schemas lists %s", errorSchema)
+		}
+		st := ex.Get("status")
+		if st.Type != gjson.String || st.String() != code {
+			return failf(ex, "expected the error's status to be the string %q (RFC 7644 §3.12), got %s", code, orAbsent(st))
+		}
+		return nil
+	})
+	r.s1(`^the answer has the media type "([^"]*)"$`, func(w *World, want string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		mt, _, _ := mime.ParseMediaType(ex.RespHeader.Get("Content-Type"))
+		if !strings.EqualFold(mt, want) {
+			return failf(ex, "expected Content-Type %s, got %q", want, ex.RespHeader.Get("Content-Type"))
+		}
+		return nil
+	})
+	r.s2(`^the answer's (\S+) is "(.*)"$`, func(w *World, path, want string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if want, err = w.expand(want); err != nil {
+			return err
+		}
+		if got := ex.Get(path); !got.Exists() || got.String() != want {
+			return failf(ex, "expected %s to be %q, got %s", path, want, orAbsent(got))
+		}
+		return nil
+	})
+	r.s2(`^the answer's (\S+) is (true|false|-?\d+)$`, func(w *World, path, want string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		got := ex.Get(path)
+		if !got.Exists() || got.Raw != want {
+			return failf(ex, "expected %s to be %s, got %s", path, want, orAbsent(got))
+		}
+		return nil
+	})
+	r.s2(`^the answer's (\S+) lists "(.*)"$`, func(w *World, path, want string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if !containsString(ex.Get(path), want) {
+			return failf(ex, "expected %s to list %q, got %s", path, want, orAbsent(ex.Get(path)))
+		}
+		return nil
+	})
+	r.s2(`^the answer's (\S+) lists the group "([^"]*)"$`, func(w *World, path, name string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		g, err := w.mustGroup(name)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(values(ex.Get(path)), g.id) {
+			return failf(ex, "expected %s to list the group %s (id %s)", path, name, g.id)
+		}
+		return nil
+	})
+	r.s2(`^the answer's (\S+) is (a boolean|not empty|a positive number)$`, func(w *World, path, what string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		got := ex.Get(path)
+		ok := false
+		switch what {
+		case "a boolean":
+			ok = got.IsBool()
+		case "not empty":
+			ok = got.Exists() && got.String() != ""
+		case "a positive number":
+			ok = got.Type == gjson.Number && got.Float() > 0
+		}
+		if !ok {
+			return failf(ex, "expected %s to be %s, got %s", path, what, orAbsent(got))
+		}
+		return nil
+	})
+	r.s1(`^the answer has no (\S+)$`, func(w *World, path string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if !ex.OK() {
+			return failf(ex, "expected a 2xx answer, got %d", ex.Status)
+		}
+		if got := ex.Get(path); got.Exists() && !isEmpty(got) {
+			return failf(ex, "expected no %s, got %s", path, got.Raw)
+		}
+		return nil
+	})
+	r.s1(`^the answer has (\S+)$`, func(w *World, path string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if got := ex.Get(path); !got.Exists() || isEmpty(got) {
+			return failf(ex, "expected the answer to have %s", path)
+		}
+		return nil
+	})
+	r.s2(`^the answer is the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		id, err := w.idOf(kind, name)
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK || ex.Get("id").String() != id {
+			return failf(ex, "expected 200 with the %s %s (id %s)", kind, name, id)
+		}
+		return nil
+	})
+	r.s1(`^the (user|group) is created$`, func(w *World, kind string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusCreated {
+			return failf(ex, "expected 201 Created, got %d", ex.Status)
+		}
+		if ex.Get("id").String() == "" {
+			return failf(ex, "expected the new %s's id in the answer", kind)
+		}
+		return nil
+	})
+	r.s1(`^the answer's Location header names the new (user|group)$`, func(w *World, kind string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusCreated {
+			return failf(ex, "expected 201 Created, got %d", ex.Status)
+		}
+		loc := ex.RespHeader.Get("Location")
+		res := map[string]string{"user": "/Users/", "group": "/Groups/"}[kind]
+		if id := ex.Get("id").String(); loc == "" || !strings.HasSuffix(loc, res+id) {
+			return failf(ex, "expected a Location header ending in %s%s (RFC 7644 §3.3), got %q", res, id, loc)
+		}
+		if ml := ex.Get("meta.location").String(); ml != "" && ml != loc {
+			return failf(ex, "expected the Location header to equal meta.location %q, got %q", ml, loc)
+		}
+		return nil
+	})
+	r.s0(`^the answer is a list response with totalResults, itemsPerPage and startIndex$`, func(w *World) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if !containsString(ex.Get("schemas"), listSchema) {
+			return failf(ex, "expected schemas to list %s", listSchema)
+		}
+		for _, f := range []string{"totalResults", "itemsPerPage", "startIndex"} {
+			if ex.Get(f).Type != gjson.Number {
+				return failf(ex, "expected %s as a number in the list response", f)
+			}
+		}
+		if !ex.Get("Resources").IsArray() {
+			return failf(ex, "expected Resources as an array")
+		}
+		return nil
+	})
+}
+
+func containsString(arr gjson.Result, want string) bool {
+	for _, v := range arr.Array() {
+		if v.String() == want {
+			return true
+		}
+	}
+	return false
+}
+
+// values returns the "value" members of a multi-valued complex attribute.
+func values(arr gjson.Result) []string {
+	var out []string
+	for _, v := range arr.Array() {
+		out = append(out, v.Get("value").String())
+	}
+	return out
+}
+
+func isEmpty(r gjson.Result) bool {
+	return r.Type == gjson.Null || (r.IsArray() && len(r.Array()) == 0) || (r.Type == gjson.String && r.String() == "")
+}
+
+func orAbsent(r gjson.Result) string {
+	if !r.Exists() {
+		return "nothing"
+	}
+	return r.Raw
+}
+
+func (w *World) idOf(kind, name string) (string, error) {
+	if kind == "user" {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return "", err
+		}
+		return u.id, nil
+	}
+	g, err := w.mustGroup(name)
+	if err != nil {
+		return "", err
+	}
+	return g.id, nil
+}

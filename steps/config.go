@@ -1,0 +1,334 @@
+// Package steps holds the step definitions of provkit's conformance suite,
+// for godog. Register adds them to a scenario; every scenario gets its own
+// World (its names, the resources it created, the exchanges it recorded).
+// Steps reach the target only over HTTP, through internal/scimclient: a SCIM
+// endpoint given by URL and token, and, where a scenario needs an
+// administrator, the provkit admin API (docs/admin-api.md). They never
+// import the reference server, so the suite judges a vendor's endpoint
+// exactly as it judges ours.
+//
+// Other teams can reuse the steps in their own godog suites:
+//
+//	cfg := &steps.Config{Target: steps.Endpoint{URL: url, Token: token}}
+//	suite := godog.TestSuite{ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Register(sc, cfg) }, ...}
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/provkit/provkit/internal/scimclient"
+)
+
+// Endpoint is a base URL and its bearer token.
+type Endpoint struct {
+	URL   string
+	Token string
+}
+
+// Outcome is how one scenario ended, for reports.
+type Outcome struct {
+	Status     Status
+	Reason     string // why it was skipped, or the first failure's message
+	FailedStep string // text of the first failed step
+	FailedKind string // "Given", "When" or "Then"
+	Transcript string // every exchange of the scenario, redacted
+}
+
+// Status of a finished scenario.
+type Status string
+
+// Statuses.
+const (
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Skipped Status = "skipped"
+)
+
+// Config configures the steps. One Config serves a whole run: it also holds
+// what scenarios share (the run's unique prefix, discovery answers, the
+// second node, the large node), so pass the same pointer to every Register
+// call and do not copy it.
+type Config struct {
+	// Target is the SCIM base URL under test and its bearer token.
+	Target Endpoint
+	// Admin is the provkit admin API (URL ending in /admin/v1, admin token);
+	// nil: scenarios that need an administrator are skipped.
+	Admin *Endpoint
+	// Other is a SCIM endpoint of a node in another enterprise, for the
+	// scenarios about other nodes. Nil: the suite creates one through the
+	// admin API, or skips those scenarios.
+	Other *Endpoint
+	// Strict fails, instead of skipping, scenarios that need an optional
+	// feature the target's ServiceProviderConfig does not advertise.
+	Strict bool
+	// RunID makes names unique to the run (default: random).
+	RunID string
+	// EmailDomain is the domain of the users' addresses (default example.com).
+	EmailDomain string
+	// KeepData leaves what scenarios created in place (the default is to
+	// remove it where the target allows: a throwaway database does not need it).
+	KeepData bool
+	// HTTP is the HTTP client (default: 30 s timeout).
+	HTTP *http.Client
+	// Report, if set, receives every scenario's outcome.
+	Report func(sc *godog.Scenario, o Outcome)
+
+	initOnce sync.Once
+	seq      atomic.Int64
+
+	spc      lazy[spcInfo]
+	adminAPI lazy[adminInfo]
+	mainNode lazy[nodeInfo]
+	other    lazy[Endpoint]
+	large    lazy[Endpoint]
+
+	secretsMu sync.Mutex
+	secrets   []string
+}
+
+// lazy is a value computed once, on first use, with its error.
+type lazy[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (l *lazy[T]) get(f func() (T, error)) (T, error) {
+	l.once.Do(func() { l.v, l.err = f() })
+	return l.v, l.err
+}
+
+func (c *Config) init() {
+	c.initOnce.Do(func() {
+		if c.RunID == "" {
+			c.RunID = randomID(6)
+		}
+		if c.EmailDomain == "" {
+			c.EmailDomain = "example.com"
+		}
+		if c.HTTP == nil {
+			c.HTTP = &http.Client{Timeout: scimclient.DefaultTimeout}
+		}
+		c.addSecret(c.Target.Token)
+		if c.Admin != nil {
+			c.addSecret(c.Admin.Token)
+		}
+		if c.Other != nil {
+			c.addSecret(c.Other.Token)
+		}
+	})
+}
+
+func (c *Config) addSecret(s string) {
+	if s == "" {
+		return
+	}
+	c.secretsMu.Lock()
+	c.secrets = append(c.secrets, s)
+	c.secretsMu.Unlock()
+}
+
+func (c *Config) secretList() []string {
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	return append([]string(nil), c.secrets...)
+}
+
+// client returns a SCIM client for an endpoint recording into rec.
+func (c *Config) client(ep Endpoint, rec *scimclient.Recorder) *scimclient.Client {
+	return &scimclient.Client{BaseURL: ep.URL, Token: ep.Token, HTTP: c.HTTP, Recorder: rec, Redact: c.secretList()}
+}
+
+// adminClient returns an admin API client recording into rec.
+func (c *Config) adminClient(rec *scimclient.Recorder) *scimclient.Client {
+	return &scimclient.Client{BaseURL: c.Admin.URL, Token: c.Admin.Token, MediaType: scimclient.MediaJSON,
+		HTTP: c.HTTP, Recorder: rec, Redact: c.secretList()}
+}
+
+const idAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+// ---- what the run learns once ----
+
+type spcInfo struct {
+	supported map[string]bool // patch, filter, sort, etag, bulk, changePassword
+}
+
+// features reads the target's ServiceProviderConfig once.
+func (c *Config) features(ctx context.Context) (spcInfo, error) {
+	return c.spc.get(func() (spcInfo, error) {
+		cl := c.client(c.Target, nil)
+		ex, err := cl.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/ServiceProviderConfig"})
+		if err != nil {
+			return spcInfo{}, err
+		}
+		if ex.Status != http.StatusOK {
+			return spcInfo{}, fmt.Errorf("GET /ServiceProviderConfig answered %d", ex.Status)
+		}
+		info := spcInfo{supported: map[string]bool{}}
+		for _, f := range []string{"patch", "filter", "sort", "etag", "bulk", "changePassword"} {
+			info.supported[f] = ex.Get(f + ".supported").Bool()
+		}
+		return info, nil
+	})
+}
+
+type adminInfo struct {
+	capabilities map[string]bool
+	scimBaseURL  string
+}
+
+// adminDiscovery reads the admin API's discovery document once.
+func (c *Config) adminDiscovery(ctx context.Context) (adminInfo, error) {
+	return c.adminAPI.get(func() (adminInfo, error) {
+		if c.Admin == nil {
+			return adminInfo{}, errNoAdmin
+		}
+		ex, err := c.adminClient(nil).Do(ctx, scimclient.Request{Method: http.MethodGet, Path: ""})
+		if err != nil {
+			return adminInfo{}, err
+		}
+		if ex.Status != http.StatusOK || ex.Get("api").String() != "provkit-admin" {
+			return adminInfo{}, fmt.Errorf("the admin API at %s is not a provkit admin API (GET answered %d)", c.Admin.URL, ex.Status)
+		}
+		info := adminInfo{capabilities: map[string]bool{}, scimBaseURL: ex.Get("scim_base_url").String()}
+		for _, cap := range ex.Get("capabilities").Array() {
+			info.capabilities[cap.String()] = true
+		}
+		return info, nil
+	})
+}
+
+var errNoAdmin = errors.New("no admin API configured (--admin-url)")
+
+type nodeInfo struct {
+	nodeID, enterpriseID string
+}
+
+// targetNode finds the target's node and enterprise through the admin API.
+func (c *Config) targetNode(ctx context.Context) (nodeInfo, error) {
+	return c.mainNode.get(func() (nodeInfo, error) {
+		info, err := c.adminDiscovery(ctx)
+		if err != nil {
+			return nodeInfo{}, err
+		}
+		id := strings.Trim(strings.TrimPrefix(c.Target.URL, info.scimBaseURL), "/")
+		if strings.Contains(id, "/") || id == c.Target.URL {
+			parts := strings.Split(strings.TrimRight(c.Target.URL, "/"), "/")
+			id = parts[len(parts)-1]
+		}
+		ex, err := c.adminClient(nil).Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/nodes/" + id})
+		if err != nil {
+			return nodeInfo{}, err
+		}
+		if ex.Status != http.StatusOK {
+			return nodeInfo{}, fmt.Errorf("the admin API does not know the target's node %q (GET /nodes/%s answered %d)", id, id, ex.Status)
+		}
+		return nodeInfo{nodeID: id, enterpriseID: ex.Get("enterprise_id").String()}, nil
+	})
+}
+
+// otherEndpoint returns the second node's endpoint: the configured one, or
+// one created once through the admin API in an enterprise of its own.
+func (c *Config) otherEndpoint(ctx context.Context) (Endpoint, error) {
+	return c.other.get(func() (Endpoint, error) {
+		if c.Other != nil {
+			return *c.Other, nil
+		}
+		a := &admin{cfg: c, cl: c.adminClient(nil)}
+		if err := a.need(ctx, "enterprises", "nodes", "scim_endpoints"); err != nil {
+			return Endpoint{}, err
+		}
+		ent, _, err := a.createEnterprise(ctx, "provkit other "+c.RunID, 10000)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		node, err := a.createNode(ctx, ent, "provkit other "+c.RunID)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		return a.createEndpoint(ctx, node, false)
+	})
+}
+
+// LargeUsers is how many users the shared large node holds.
+const LargeUsers = 1001
+
+// largeNode returns the endpoint of a node holding LargeUsers users,
+// created once per run in an enterprise of its own.
+func (c *Config) largeNode(ctx context.Context) (Endpoint, error) {
+	return c.large.get(func() (Endpoint, error) {
+		a := &admin{cfg: c, cl: c.adminClient(nil)}
+		if err := a.need(ctx, "enterprises", "nodes", "scim_endpoints"); err != nil {
+			return Endpoint{}, err
+		}
+		ent, _, err := a.createEnterprise(ctx, "provkit large "+c.RunID, LargeUsers+100)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		node, err := a.createNode(ctx, ent, "provkit large "+c.RunID)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		ep, err := a.createEndpoint(ctx, node, false)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		cl := c.client(ep, nil)
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		const workers = 8
+		errs := make(chan error, workers)
+		next := atomic.Int64{}
+		for range workers {
+			go func() {
+				for {
+					i := next.Add(1)
+					if i > LargeUsers {
+						errs <- nil
+						return
+					}
+					un := fmt.Sprintf("pk%s-large.u%04d@%s", c.RunID, i, c.EmailDomain)
+					ex, err := cl.Do(ctx, scimclient.Request{Method: http.MethodPost, Path: "/Users",
+						Body: map[string]any{"schemas": []string{userSchema}, "userName": un,
+							"emails": []any{map[string]any{"value": un, "type": "work", "primary": true}}}})
+					if err == nil && !ex.OK() {
+						err = fmt.Errorf("creating %s answered %d", un, ex.Status)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		var first error
+		for range workers {
+			if err := <-errs; err != nil && first == nil {
+				first = err
+				cancel()
+			}
+		}
+		return ep, first
+	})
+}

@@ -1,0 +1,301 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/provkit/provkit/internal/scimclient"
+)
+
+// keeper: the steps that need a second node or an administrator.
+func (r reg) keeper() {
+	// ---- other nodes and enterprises ----
+	r.s3(`^the user "([^"]*)" exists in another (enterprise|node)( with the address in upper case)?$`, func(w *World, name, _, upper string) error {
+		ep, err := w.cfg.otherEndpoint(w.ctx)
+		if err != nil {
+			return err
+		}
+		cl := w.cfg.client(ep, w.rec)
+		b := w.userBody(name)
+		if upper != "" {
+			un := strings.ToUpper(w.userName(name))
+			b["userName"] = un
+			b["emails"] = []any{map[string]any{"value": un, "type": "work", "primary": true}}
+		}
+		ex, err := cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/Users", Body: b})
+		if err := okOr(ex, err, "provisioning "+name+" in the other node"); err != nil {
+			return err
+		}
+		u := w.remember(name, ex)
+		u.other = true
+		u.userName = w.userName(name)
+		w.removeUserAtEnd(u.id, cl)
+		return nil
+	})
+	r.s1(`^the group "([^"]*)" exists in another node$`, func(w *World, name string) error {
+		ep, err := w.cfg.otherEndpoint(w.ctx)
+		if err != nil {
+			return err
+		}
+		cl := w.cfg.client(ep, w.rec)
+		ex, err := cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/Groups", Body: w.groupBody(name, nil)})
+		if err := okOr(ex, err, "creating "+name+" in the other node"); err != nil {
+			return err
+		}
+		g := w.rememberGroup(name, ex)
+		g.other = true
+		w.removeGroupAtEnd(g.id, cl)
+		return nil
+	})
+	r.s1(`^another enterprise reserved the domain of the user "([^"]*)"$`, func(w *World, name string) error {
+		if err := w.admin.need(w.ctx, "enterprises", "domains"); err != nil {
+			return err
+		}
+		ent, _, err := w.admin.createEnterprise(w.ctx, "provkit "+w.scope+" reserver", 0)
+		if err != nil {
+			return err
+		}
+		d := w.scope + ".reserved.example"
+		if err := w.admin.reserveDomain(w.ctx, ent, d); err != nil {
+			return err
+		}
+		w.domain[name] = d
+		w.atEnd(func(ctx context.Context) error { return w.admin.releaseDomain(ctx, ent, d) })
+		return nil
+	})
+	r.s0(`^the node holds more than 1000 users$`, func(w *World) error {
+		ep, err := w.cfg.largeNode(w.ctx)
+		if err != nil {
+			return fmt.Errorf("creating the node of %d users: %w", LargeUsers, err)
+		}
+		w.useEndpoint(ep)
+		return nil
+	})
+	r.s1(`^a sub-node provisioned the user "([^"]*)"$`, func(w *World, name string) error {
+		sub, err := w.admin.createSubNode(w.ctx, w.enterpriseID, w.nodeID, w.scope+" sub")
+		if err != nil {
+			return err
+		}
+		ep, err := w.admin.createEndpoint(w.ctx, sub, false)
+		if err != nil {
+			return err
+		}
+		w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, sub) })
+		cl := w.cfg.client(ep, w.rec)
+		ex, err := cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/Users", Body: w.userBody(name)})
+		if err := okOr(ex, err, "provisioning "+name+" in the sub-node"); err != nil {
+			return err
+		}
+		u := w.remember(name, ex)
+		w.removeUserAtEnd(u.id, cl)
+		return nil
+	})
+
+	// ---- node and endpoint settings ----
+	r.s0(`^the endpoint requires unique group names$`, func(w *World) error {
+		if err := w.admin.need(w.ctx, "scim_endpoints"); err != nil {
+			return err
+		}
+		return w.admin.setUniqueGroupNames(w.ctx, w.nodeID, true)
+	})
+	r.s0(`^the node approves the queue automatically$`, func(w *World) error {
+		if err := w.admin.need(w.ctx, "node_settings"); err != nil {
+			return err
+		}
+		return w.admin.setNodeSettings(w.ctx, w.nodeID, map[string]any{"auto_approve": true})
+	})
+	r.s0(`^every licensed seat is taken$`, func(w *World) error {
+		ex, err := w.admin.enterprise(w.ctx, w.enterpriseID)
+		if err != nil {
+			return err
+		}
+		return w.admin.setSeats(w.ctx, w.enterpriseID, ex.Get("seats_used").Int())
+	})
+	r.s0(`^the endpoint is still pending$`, func(w *World) error {
+		ex, err := w.admin.endpoint(w.ctx, w.nodeID)
+		if err != nil {
+			return err
+		}
+		if st := ex.Get("status").String(); st != "pending" {
+			return failf(ex, "expected the new endpoint to be pending, it is %q", st)
+		}
+		return nil
+	})
+
+	// ---- users' state ----
+	r.s1(`^the user "([^"]*)" has accepted the invitation$`, func(w *World, name string) error {
+		u, err := w.ensureUser(name)
+		if err != nil {
+			return err
+		}
+		return w.admin.setUser(w.ctx, u.id, map[string]any{"status": "active"})
+	})
+	r.s1(`^the group "([^"]*)" was approved$`, func(w *World, name string) error {
+		if _, err := w.ensureGroup(name); err != nil {
+			return err
+		}
+		ent, node, err := w.node()
+		if err != nil {
+			return err
+		}
+		_, err = w.admin.approve(w.ctx, ent, node)
+		return err
+	})
+
+	// ---- When ----
+	r.s0(`^an administrator approves the queue$`, func(w *World) error {
+		ent, node, err := w.node()
+		if err != nil {
+			return err
+		}
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/enterprises/" + ent + "/queue/approve",
+			Body: map[string]any{"node_id": node}})
+		w.last = ex
+		return err
+	})
+	r.s1(`^the user "([^"]*)" accepts the invitation$`, func(w *World, name string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPatch, Path: "/users/" + u.id, Body: map[string]any{"status": "active"}})
+		w.last = ex
+		return err
+	})
+	r.s0(`^an administrator rotates the endpoint's token$`, func(w *World) error {
+		w.oldToken = w.ep.Token
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/nodes/" + w.nodeID + "/scim/rotate"})
+		w.last = ex
+		if err != nil {
+			return err
+		}
+		w.newToken = ex.Get("token").String()
+		w.cfg.addSecret(w.newToken)
+		return nil
+	})
+	r.s0(`^an administrator creates a SCIM endpoint on the root node$`, func(w *World) error {
+		ex, err := w.admin.enterprise(w.ctx, w.enterpriseID)
+		if err != nil {
+			return err
+		}
+		root := ex.Get("root_node_id").String()
+		ex, err = w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/nodes/" + root + "/scim"})
+		w.last = ex
+		if err == nil && ex.Status == http.StatusCreated {
+			w.cfg.addSecret(ex.Get("token").String())
+			w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, root) })
+		}
+		return err
+	})
+	r.s0(`^the identity provider makes its first request$`, func(w *World) error {
+		ex, err := w.do(http.MethodGet, "/Users", nil, withQuery(url.Values{"count": {"1"}}))
+		w.last = ex
+		return err
+	})
+
+	// ---- Then ----
+	r.s2(`^an administrator sees the user "([^"]*)" (invited|active|locked|unlocked|invited and locked)$`, func(w *World, name, state string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/users/" + u.id})
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK {
+			return failf(ex, "expected the administrator to see the user %s, got %d", name, ex.Status)
+		}
+		status, locked := ex.Get("status").String(), ex.Get("locked").Bool()
+		ok := false
+		switch state {
+		case "invited", "active":
+			ok = status == state
+		case "locked":
+			ok = locked
+		case "unlocked":
+			ok = !locked
+		case "invited and locked":
+			ok = status == "invited" && locked
+		}
+		if !ok {
+			return failf(ex, "expected the user %s to be %s; the administrator sees status %q, locked %v", name, state, status, locked)
+		}
+		return nil
+	})
+	r.s2(`^an administrator sees the team "([^"]*)" (pending|active)$`, func(w *World, name, state string) error {
+		g, err := w.mustGroup(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/teams/" + g.id})
+		if err != nil {
+			return err
+		}
+		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != state {
+			return failf(ex, "expected the team %s to be %s, got %q", name, state, got)
+		}
+		return nil
+	})
+	r.s3(`^an administrator sees the membership of "([^"]*)" in "([^"]*)" (pending|active)$`, func(w *World, uname, gname, state string) error {
+		u, err := w.mustUser(uname)
+		if err != nil {
+			return err
+		}
+		g, err := w.mustGroup(gname)
+		if err != nil {
+			return err
+		}
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/teams/" + g.id})
+		if err != nil {
+			return err
+		}
+		got := ex.Get(fmt.Sprintf(`members.#(user_id=="%s").status`, u.id))
+		if ex.Status != http.StatusOK || got.String() != state {
+			return failf(ex, "expected %s's membership in %s to be %s, got %s", uname, gname, state, orAbsent(got))
+		}
+		return nil
+	})
+	r.s0(`^an administrator sees the endpoint active$`, func(w *World) error {
+		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/nodes/" + w.nodeID + "/scim"})
+		if err != nil {
+			return err
+		}
+		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != "active" {
+			return failf(ex, "expected the endpoint to be active, got %q", got)
+		}
+		return nil
+	})
+	r.s1(`^the administrator is refused with status (\d+)$`, func(w *World, code string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if fmt.Sprint(ex.Status) != code {
+			return failf(ex, "expected the admin API to refuse with %s, got %d", code, ex.Status)
+		}
+		return nil
+	})
+	r.s1(`^the (previous token is refused|new token is accepted)$`, func(w *World, which string) error {
+		tok, want := w.oldToken, http.StatusUnauthorized
+		which = strings.Fields(which)[0]
+		if which == "new" {
+			tok, want = w.newToken, http.StatusOK
+		}
+		if tok == "" {
+			return failf(w.last, "no %s token to try: the rotation gave none", which)
+		}
+		cl := w.cfg.client(Endpoint{URL: w.ep.URL, Token: tok}, w.rec)
+		ex, err := cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users", Query: url.Values{"count": {"1"}}})
+		if err != nil {
+			return err
+		}
+		if ex.Status != want {
+			return failf(ex, "expected the %s token to get %d, got %d", which, want, ex.Status)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,399 @@
+package steps
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/provkit/provkit/internal/scimclient"
+)
+
+func (r reg) users() {
+	// ---- Given ----
+	r.s2(`^the (user|group) "([^"]*)" exists$`, func(w *World, kind, name string) error {
+		if kind == "user" {
+			_, err := w.ensureUser(name)
+			return err
+		}
+		_, err := w.ensureGroup(name)
+		return err
+	})
+	r.s1(`^the users `+names+` exist$`, func(w *World, list string) error {
+		for _, n := range nameList(list) {
+			if _, err := w.ensureUser(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	r.s1(`^(\d+) users of this scenario exist$`, func(w *World, n string) error {
+		var count int
+		fmt.Sscan(n, &count)
+		for i := 1; i <= count; i++ {
+			if _, err := w.ensureUser(fmt.Sprintf("user%d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" is deactivated$`, func(w *World, name string) error {
+		u, err := w.ensureUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodPatch, "/Users/"+u.id, patchBody(map[string]any{"op": "replace", "path": "active", "value": false}))
+		if err := okOr(ex, err, "deactivating the user "+name); err != nil {
+			return err
+		}
+		ex, err = w.do(http.MethodGet, "/Users/"+u.id, nil)
+		if err := okOr(ex, err, "reading the user "+name); err != nil {
+			return err
+		}
+		if ex.Get("active").Bool() {
+			return failf(ex, "deactivating the user %s: it still reads active", name)
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" was deleted$`, func(w *World, name string) error {
+		u, err := w.ensureUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodDelete, "/Users/"+u.id, nil)
+		return okOr(ex, err, "deleting the user "+name)
+	})
+
+	// ---- When ----
+	r.s1(`^the identity provider (?:provisions|creates) the user "([^"]*)"$`, func(w *World, name string) error {
+		return w.provision(name, w.userBody(name), nil)
+	})
+	r.s2(`^the identity provider provisions the user "([^"]*)" asking for "([^"]*)"$`, func(w *World, name, query string) error {
+		q, err := w.query(query)
+		if err != nil {
+			return err
+		}
+		return w.provision(name, w.userBody(name), q)
+	})
+	r.s2(`^(Entra ID|Okta) provisions the user "([^"]*)"$`, func(w *World, client, name string) error {
+		if client == "Okta" {
+			return w.provision(name, w.oktaUserBody(name), nil)
+		}
+		return w.provision(name, w.entraUserBody(name), nil)
+	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" without a display name$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		delete(b, "displayName")
+		return w.provision(name, b, nil)
+	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" again with a new externalId$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		b["externalId"] = w.scope + "-relinked"
+		ex, err := w.do(http.MethodPost, "/Users", b)
+		if err != nil {
+			return err
+		}
+		w.last = ex
+		if prev, ok := w.users[name]; ex.Status == http.StatusCreated && (!ok || ex.Get("id").String() != prev.id) {
+			w.removeUserAtEnd(ex.Get("id").String(), w.c)
+		}
+		return nil
+	})
+	r.s2(`^the identity provider provisions the user "([^"]*)" into the group "([^"]*)"$`, func(w *World, name, gname string) error {
+		g, err := w.mustGroup(gname)
+		if err != nil {
+			return err
+		}
+		b := w.userBody(name)
+		b["groups"] = []any{map[string]any{"value": g.id}}
+		return w.provision(name, b, nil)
+	})
+	r.s0(`^the identity provider provisions a user without a userName$`, func(w *World) error {
+		b := w.userBody("nameless")
+		delete(b, "userName")
+		delete(b, "emails")
+		return w.provision("nameless", b, nil)
+	})
+	r.s1(`^the identity provider provisions a user with the userName "([^"]*)" and no email$`, func(w *World, un string) error {
+		return w.provision("invalid", map[string]any{"schemas": []any{userSchema}, "userName": un}, nil)
+	})
+	r.s2(`^the identity provider reads the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {
+		ex, err := w.read(kind, name)
+		w.last = ex
+		return err
+	})
+	r.s3(`^the identity provider reads the (user|group) "([^"]*)" asking for "(.*)"$`, func(w *World, kind, name, query string) error {
+		path, err := w.pathOf(kind, name)
+		if err != nil {
+			return err
+		}
+		q, err := w.query(query)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodGet, path, nil, withQuery(q))
+		w.last = ex
+		return err
+	})
+	r.s1(`^the identity provider reads an unknown (user|group)$`, func(w *World, kind string) error {
+		path := "/Users/" + unknownUserID()
+		if kind == "group" {
+			path = "/Groups/" + randomID(22)
+		}
+		ex, err := w.do(http.MethodGet, path, nil)
+		w.last = ex
+		return err
+	})
+	r.s2(`^the identity provider deletes the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {
+		path, err := w.pathOf(kind, name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodDelete, path, nil)
+		w.last = ex
+		return err
+	})
+	r.s1(`^the identity provider follows the location of the user "([^"]*)"$`, func(w *World, name string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodGet, "/Users/"+u.id, nil)
+		if err := okOr(ex, err, "reading the user "+name); err != nil {
+			return err
+		}
+		loc := ex.Get("meta.location").String()
+		if loc == "" {
+			return failf(ex, "the user %s has no meta.location to follow", name)
+		}
+		cl := *w.c
+		cl.BaseURL = loc
+		ex, err = cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet})
+		w.last = ex
+		return err
+	})
+	r.s2(`^the identity provider replaces the user "([^"]*)" with the display name "([^"]*)"$`, func(w *World, name, display string) error {
+		return w.replace("user", name, func(m map[string]any) { m["displayName"] = display }, nil)
+	})
+	r.s1(`^the identity provider replaces the user "([^"]*)" without the active attribute$`, func(w *World, name string) error {
+		return w.replace("user", name, func(m map[string]any) { delete(m, "active") }, nil)
+	})
+	r.s1(`^the identity provider replaces the user "([^"]*)" with active false$`, func(w *World, name string) error {
+		return w.replace("user", name, func(m map[string]any) { m["active"] = false }, nil)
+	})
+	r.s0(`^the identity provider sends malformed JSON to provision a user$`, func(w *World) error {
+		ex, err := w.do(http.MethodPost, "/Users", []byte(`{"schemas": ["`+userSchema+`"], "userName": "`+w.userName("broken")+`",`))
+		w.last = ex
+		return err
+	})
+	r.s1(`^the identity provider sends a PATCH request without operations to the user "([^"]*)"$`, func(w *World, name string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodPatch, "/Users/"+u.id, map[string]any{"schemas": []any{patchOpSchema}})
+		w.last = ex
+		return err
+	})
+
+	// ---- Then ----
+	r.s2(`^the user "([^"]*)" is (active|inactive)$`, func(w *World, name, state string) error {
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK {
+			return failf(ex, "expected to read the user %s, got %d", name, ex.Status)
+		}
+		if a := ex.Get("active"); !a.IsBool() || a.Bool() != (state == "active") {
+			return failf(ex, "expected the user %s to be %s (active %v), got %s", name, state, state == "active", orAbsent(a))
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" can still be read$`, func(w *World, name string) error {
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK {
+			return failf(ex, "expected the user %s to be readable, got %d", name, ex.Status)
+		}
+		return nil
+	})
+	r.s2(`^the (user|group) "([^"]*)" can no longer be read$`, func(w *World, kind, name string) error {
+		ex, err := w.read(kind, name)
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusNotFound {
+			return failf(ex, "expected 404 Not Found for the deleted %s %s, got %d", kind, name, ex.Status)
+		}
+		return nil
+	})
+	r.s4(`^the (user|group) "([^"]*)" has (\S+) "(.*)"$`, func(w *World, kind, name, path, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read(kind, name)
+		if err != nil {
+			return err
+		}
+		if got := ex.Get(path); ex.Status != http.StatusOK || got.String() != want {
+			return failf(ex, "expected the %s %s to have %s %q, got %s", kind, name, path, want, orAbsent(got))
+		}
+		return nil
+	})
+	r.s3(`^the (user|group) "([^"]*)" has no (\S+)$`, func(w *World, kind, name, path string) error {
+		ex, err := w.read(kind, name)
+		if err != nil {
+			return err
+		}
+		if got := ex.Get(path); ex.Status != http.StatusOK || (got.Exists() && !isEmpty(got)) {
+			return failf(ex, "expected the %s %s to have no %s, got %s", kind, name, path, got.Raw)
+		}
+		return nil
+	})
+	r.s2(`^the user "([^"]*)" has the work email "([^"]*)"$`, func(w *World, name, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		if got := ex.Get(`emails.#(type=="work").value`); got.String() != want {
+			return failf(ex, "expected the work email %q, got %s", want, orAbsent(got))
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" has a new version$`, func(w *World, name string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		v := versionOf(ex)
+		if u.version == "" || v == "" || v == u.version {
+			return failf(ex, "expected a version other than %q after the change, got %q", u.version, v)
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" keeps its id$`, func(w *World, name string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if got := ex.Get("id").String(); got != u.id {
+			return failf(ex, "expected the existing user's id %s, got %q", u.id, got)
+		}
+		return nil
+	})
+	r.s2(`^the user "([^"]*)" belongs to the group "([^"]*)"$`, func(w *World, name, gname string) error {
+		g, err := w.mustGroup(gname)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		for _, v := range values(ex.Get("groups")) {
+			if v == g.id {
+				return nil
+			}
+		}
+		return failf(ex, "expected the user %s's groups to list %s (id %s)", name, gname, g.id)
+	})
+	r.s1(`^no user "([^"]*)" exists$`, func(w *World, name string) error {
+		ex, err := w.do(http.MethodGet, "/Users", nil, withQuery(url.Values{"filter": {fmt.Sprintf("userName eq %q", w.userName(name))}}))
+		if err != nil {
+			return err
+		}
+		if ex.Status != http.StatusOK || ex.Get("totalResults").Int() != 0 {
+			return failf(ex, "expected no user %s", w.userName(name))
+		}
+		return nil
+	})
+}
+
+// provision POSTs a user as the When step and remembers it when created.
+func (w *World) provision(name string, body map[string]any, q url.Values) error {
+	ex, err := w.do(http.MethodPost, "/Users", body, withQuery(q))
+	if err != nil {
+		return err
+	}
+	w.last = ex
+	if ex.Status == http.StatusCreated && ex.Get("id").String() != "" {
+		if _, known := w.users[name]; !known {
+			w.removeUserAtEnd(ex.Get("id").String(), w.c)
+		}
+		w.remember(name, ex)
+	}
+	return nil
+}
+
+// replace reads a resource and PUTs it back after change.
+func (w *World) replace(kind, name string, change func(map[string]any), header map[string]string) error {
+	path, err := w.pathOf(kind, name)
+	if err != nil {
+		return err
+	}
+	ex, err := w.do(http.MethodGet, path, nil)
+	if err := okOr(ex, err, "reading the "+kind+" "+name+" to replace it"); err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(ex.RespBody, &m); err != nil {
+		return failf(ex, "reading the %s %s: %v", kind, name, err)
+	}
+	delete(m, "meta")
+	if kind == "user" {
+		delete(m, "groups") // read-only in RFC 7643
+	}
+	change(m)
+	ex, err = w.do(http.MethodPut, path, m, headers(header))
+	w.last = ex
+	return err
+}
+
+// query parses "a=b&c=d" (with \" for quotes) after expanding placeholders.
+func (w *World) query(s string) (url.Values, error) {
+	s, err := w.expand(strings.ReplaceAll(s, `\"`, `"`))
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	for _, kv := range strings.Split(s, "&") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		q.Add(k, v)
+	}
+	return q, nil
+}
+
+func versionOf(ex *scimclient.Exchange) string {
+	if v := ex.Get("meta.version").String(); v != "" {
+		return v
+	}
+	return ex.RespHeader.Get("ETag")
+}
+
+// unknownUserID is an id no user has: 18 random digits.
+func unknownUserID() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(8e17))
+	return fmt.Sprintf("9%017d", n)
+}
