@@ -141,7 +141,7 @@ func sqliteDSNs(dsn string) (write, read string, err error) {
 	}
 	const common = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	write = join(common + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
-	read = join(common + "&_pragma=query_only(1)")
+	read = join(common + "&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 	return write, read, nil
 }
 
