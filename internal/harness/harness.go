@@ -385,7 +385,7 @@ func prepareTarget(ctx context.Context, cfg Config) error {
 	}
 	node := strings.Trim(strings.TrimPrefix(cfg.Target.URL, ex.Get("scim_base_url").String()), "/")
 	ex, err = a.Do(ctx, scimclient.Request{Method: http.MethodPatch, Path: "/nodes/" + node + "/settings",
-		Body: map[string]any{"deprovision": "delete"}})
+		Body: map[string]any{"deprovision": "delete", "reprovision": "conflict"}})
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,7 @@ func (a *api) patchNodeSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in struct {
 		Deprovision *string `json:"deprovision"`
+		Reprovision *string `json:"reprovision"`
 		AutoApprove *bool   `json:"auto_approve"`
 	}
 	if err := a.decode(w, r, &in, false); err != nil {
@@ -70,6 +71,14 @@ func (a *api) patchNodeSettings(w http.ResponseWriter, r *http.Request) error {
 			set.Deprovision = m
 		default:
 			return invalid("deprovision", "deprovision must be %q or %q", directory.DeprovisionLock, directory.DeprovisionDelete)
+		}
+	}
+	if in.Reprovision != nil {
+		switch m := directory.ReprovisionMode(*in.Reprovision); m {
+		case directory.ReprovisionLink, directory.ReprovisionConflict:
+			set.Reprovision = m
+		default:
+			return invalid("reprovision", "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
 		}
 	}
 	if in.AutoApprove != nil {

@@ -105,10 +105,11 @@ func MembershipApprovable(u User, t Team) bool {
 }
 
 // LinkOrConflict decides what provisioning an email that already belongs to
-// existing means on node nodeID: Keeper links a user already in the same node
-// (nil) and refuses any other (KindConflict).
-func LinkOrConflict(existing User, nodeID int64) error {
-	if existing.NodeID == nodeID {
+// existing means on node n: Keeper links a user already in the same node
+// (nil) and refuses any other (KindConflict); a node in RFC mode
+// (ReprovisionConflict) refuses the same-node user too.
+func LinkOrConflict(existing User, n Node) error {
+	if existing.NodeID == n.ID && n.Settings.Reprovision != ReprovisionConflict {
 		return nil
 	}
 	return Errorf("create user", KindConflict, "email %q is already taken", existing.Email)

@@ -58,6 +58,17 @@ const (
 	DeprovisionDelete DeprovisionMode = "delete"
 )
 
+// ReprovisionMode says what POST /Users does with an email a user of the
+// same node already has.
+type ReprovisionMode string
+
+// Re-provisioning modes: Keeper links to the existing user (the default);
+// RFC 7644 §3.3 answers 409 uniqueness.
+const (
+	ReprovisionLink     ReprovisionMode = "link"
+	ReprovisionConflict ReprovisionMode = "conflict"
+)
+
 // Enterprise is a Keeper customer: a node tree, roles, users and seats.
 type Enterprise struct {
 	ID        int64     `json:"id"`
@@ -82,6 +93,9 @@ type Node struct {
 type NodeSettings struct {
 	// Deprovision is what a SCIM DELETE of a user does: lock (Keeper) or delete (RFC 7644).
 	Deprovision DeprovisionMode `json:"deprovision"`
+	// Reprovision is what provisioning an email already in this node does:
+	// link to that user (Keeper) or conflict (RFC 7644). Empty means link.
+	Reprovision ReprovisionMode `json:"reprovision,omitempty"`
 	// AutoApprove plays Keeper Automator's role: queued teams and memberships are
 	// approved as soon as they become approvable.
 	AutoApprove bool `json:"auto_approve"`

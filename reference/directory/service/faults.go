@@ -22,6 +22,7 @@ const (
 	FaultUniqueNamesIgnored Fault = "keeper-unique-names-ignored" // the unique group names flag is ignored
 	FaultApproveInvited     Fault = "keeper-approve-invited"      // approval also approves invited users' memberships
 	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
+	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
 )
 
 // WithFaults switches faults on (tests only).

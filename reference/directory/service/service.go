@@ -194,6 +194,13 @@ func (s *Service) UpdateNodeSettings(ctx context.Context, nodeID int64, set dire
 	default:
 		return directory.Node{}, directory.Errorf("update node", directory.KindInvalid, "deprovision must be %q or %q", directory.DeprovisionLock, directory.DeprovisionDelete)
 	}
+	switch set.Reprovision {
+	case "":
+		set.Reprovision = directory.ReprovisionLink
+	case directory.ReprovisionLink, directory.ReprovisionConflict:
+	default:
+		return directory.Node{}, directory.Errorf("update node", directory.KindInvalid, "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
+	}
 	var n directory.Node
 	err := s.update(ctx, "update node", func(tx store.Tx) error {
 		var err error

@@ -159,7 +159,10 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultNoLink) {
 				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
 			}
-			if err := directory.LinkOrConflict(existing, nodeID); err != nil {
+			if s.fault(FaultReprovisionLinks) && existing.NodeID == nodeID {
+				n.Settings.Reprovision = directory.ReprovisionLink
+			}
+			if err := directory.LinkOrConflict(existing, n); err != nil {
 				return err
 			}
 			u = existing
