@@ -105,6 +105,8 @@ type Reader interface {
 	UserTeams(ctx context.Context, userID int64) ([]UserTeam, error)                            // by team ID
 	PendingTeams(ctx context.Context, enterpriseID int64) ([]directory.Team, error)             // by ID
 	PendingMemberships(ctx context.Context, enterpriseID int64) ([]directory.Membership, error) // by team ID, user ID
+
+	SSOReader // sso.go
 }
 
 // Tx is one atomic unit of work. Reads inside a Tx see its own writes.
@@ -143,6 +145,8 @@ type Tx interface {
 	PutMembership(ctx context.Context, m directory.Membership) (created bool, err error)
 	// DeleteMembership removes a membership; removed is false if there was none.
 	DeleteMembership(ctx context.Context, teamID string, userID int64) (removed bool, err error)
+
+	SSOWriter // sso.go
 
 	// AfterCommit registers f to run once the transaction is durable, in commit
 	// order, before Update returns. It is not run if the transaction fails.

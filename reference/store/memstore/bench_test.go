@@ -186,21 +186,27 @@ func BenchmarkNew(b *testing.B) {
 	if newErr != nil {
 		b.Fatal(newErr)
 	}
-	for b.Loop() {
-		s, err := New(ctx, f.inner)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.mu.RLock()
-		n := 0
-		for _, t := range s.st.teams {
-			n += len(t.members)
-		}
-		users := len(s.st.users)
-		s.mu.RUnlock()
-		if n != 1000000 || users != bigUsers {
-			b.Fatal(n, users)
-		}
+	for _, workers := range []int{1, loadWorkers} {
+		b.Run(fmt.Sprint("workers=", workers), func(b *testing.B) {
+			defer func(w int) { loadWorkers = w }(loadWorkers)
+			loadWorkers = workers
+			for b.Loop() {
+				s, err := New(ctx, f.inner)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.mu.RLock()
+				n := 0
+				for _, t := range s.st.teams {
+					n += len(t.members)
+				}
+				users := len(s.st.users)
+				s.mu.RUnlock()
+				if n != 1000000 || users != bigUsers {
+					b.Fatal(n, users)
+				}
+			}
+		})
 	}
 }
 

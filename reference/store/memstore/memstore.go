@@ -6,12 +6,15 @@
 //
 // New loads the whole directory from the inner store. Update runs the
 // caller's function in an inner transaction through a Tx whose reads go to
-// the inner transaction (so they see its own writes) and whose writes, once
-// the inner store accepted them, record the resulting rows (re-read through
-// the inner transaction); one inner AfterCommit callback then applies them to
-// memory, after the commit is durable and before Update returns. Memory thus
-// never shows uncommitted data, and a caller sees its own committed write as
-// soon as Update returns.
+// the inner transaction (so they see its own writes) and whose writes go to
+// the inner transaction, then record the state they left: the rows written,
+// re-read through the inner transaction (with their store-assigned IDs,
+// seat counts and stored forms), or the deletion or membership change made.
+// One inner AfterCommit callback replays that record on memory, cascades
+// included (a deleted user or team takes its memberships along), after the
+// commit is durable and before Update returns. Memory thus never shows
+// uncommitted data, and a caller sees its own committed write as soon as
+// Update returns.
 //
 // The read model is valid only while this process is the only writer of the
 // inner store's database, and only while every write goes through this
@@ -22,7 +25,6 @@ package memstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -40,24 +42,14 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// errLoaded rolls back the read-only transaction New loads through.
-var errLoaded = errors.New("memstore: loaded")
-
 // New loads every enterprise, node, role, domain, endpoint, SSO
-// configuration, user, team and membership of inner into memory and returns the Store that serves them.
-// The load reads through one inner transaction (rolled back, never
-// committed), so it sees one consistent snapshot. inner must not be written
-// to except through the returned Store.
+// configuration, user, team and membership of inner into memory and returns
+// the Store that serves them. It reads through inner's Reader methods,
+// several at a time; nothing may write to inner while New runs, nor
+// afterwards except through the returned Store.
 func New(ctx context.Context, inner store.Store) (*Store, error) {
-	var st *state
-	err := inner.Update(ctx, func(tx store.Tx) error {
-		st = newState() // Update may retry fn: start afresh each time
-		if err := st.load(ctx, tx); err != nil {
-			return err
-		}
-		return errLoaded
-	})
-	if err != nil && !errors.Is(err, errLoaded) {
+	st := newState()
+	if err := st.load(ctx, inner); err != nil {
 		return nil, fmt.Errorf("memstore: load: %w", err)
 	}
 	return &Store{inner: inner, st: st}, nil

@@ -3,8 +3,10 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/store"
@@ -638,10 +640,16 @@ func (st *state) syncUserTeams(uid int64, uts []store.UserTeam) {
 
 // ---- load ----
 
+// loadWorkers is how many reads of the inner store load runs at once: the
+// per-node and per-team reads are independent, and a SQL backend spends much
+// of them waiting on page reads.
+var loadWorkers = max(4, runtime.GOMAXPROCS(0))
+
 // load reads everything r holds: enterprises and what hangs off each,
 // endpoints and SSO configurations, the users and teams of every node, the
 // members of every team. (The SSO assertion replay cache has no read method:
-// it stays in the inner store only.)
+// it stays in the inner store only.) The per-node and per-team reads run on
+// loadWorkers goroutines; st is only touched by the calling goroutine.
 func (st *state) load(ctx context.Context, r store.Reader) error {
 	ents, err := r.ListEnterprises(ctx)
 	if err != nil {
@@ -687,38 +695,97 @@ func (st *state) load(ctx context.Context, r store.Reader) error {
 	for _, c := range ssos {
 		st.putSSO(c)
 	}
+
+	// Users and teams of every node. Each node's users come by ID: every
+	// insert into its list is an append.
+	type nodeRows struct {
+		users []directory.User
+		teams []directory.Team
+	}
 	var teams []*teamRec
-	for _, nid := range nodeIDs {
+	err = parallel(ctx, nodeIDs, func(ctx context.Context, nid int64) (nodeRows, error) {
 		users, _, err := r.FindUsers(ctx, store.UserQuery{NodeID: nid})
 		if err != nil {
-			return err
-		}
-		n := st.node(nid)
-		n.users = slices.Grow(n.users, len(users))
-		for _, u := range users { // by ID: each insert is an append
-			st.putUser(u)
+			return nodeRows{}, err
 		}
 		ts, _, err := r.FindTeams(ctx, store.TeamQuery{NodeID: nid})
-		if err != nil {
-			return err
+		return nodeRows{users, ts}, err
+	}, func(nid int64, rows nodeRows) {
+		n := st.node(nid)
+		n.users = slices.Grow(n.users, len(rows.users))
+		for _, u := range rows.users {
+			st.putUser(u)
 		}
-		for _, t := range ts {
+		for _, t := range rows.teams {
 			st.putTeam(t)
 			teams = append(teams, st.teams[t.ID])
 		}
+	})
+	if err != nil {
+		return err
 	}
-	// Teams in ID order, members in user ID order: every insert below is an
-	// append, to the team's member list and to the user's team list.
-	slices.SortFunc(teams, func(a, b *teamRec) int { return strings.Compare(a.t.ID, b.t.ID) })
-	for _, t := range teams {
-		ms, err := r.TeamMembers(ctx, t.t.ID)
-		if err != nil {
-			return err
-		}
+
+	// Members of every team, by user ID: every insert into a team's member
+	// list is an append; each user's team list is short.
+	return parallel(ctx, teams, func(ctx context.Context, t *teamRec) ([]store.Member, error) {
+		return r.TeamMembers(ctx, t.t.ID)
+	}, func(t *teamRec, ms []store.Member) {
 		t.members = slices.Grow(t.members, len(ms))
 		for _, m := range ms {
 			st.putMembership(t.t.ID, m.UserID, m.Status)
 		}
+	})
+}
+
+// parallel calls fetch for every key on loadWorkers goroutines and apply,
+// on the calling goroutine, for each result as it comes. It stops at the
+// first error.
+func parallel[K, V any](ctx context.Context, keys []K, fetch func(context.Context, K) (V, error), apply func(K, V)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		k   K
+		v   V
+		err error
 	}
-	return nil
+	next := make(chan K)
+	results := make(chan result, loadWorkers)
+	var wg sync.WaitGroup
+	for range min(loadWorkers, len(keys)) {
+		wg.Go(func() {
+			for k := range next {
+				v, err := fetch(ctx, k)
+				results <- result{k, v, err}
+			}
+		})
+	}
+	go func() {
+		defer close(next)
+		for _, k := range keys {
+			select {
+			case next <- k:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var first error
+	for res := range results {
+		switch {
+		case first != nil: // drain
+		case res.err != nil:
+			first = res.err
+			cancel()
+		default:
+			apply(res.k, res.v)
+		}
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
 }
