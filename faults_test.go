@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,70 +17,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/provkit/provkit/reference"
-	"github.com/provkit/provkit/reference/admin"
-	"github.com/provkit/provkit/reference/directory/service"
-	"github.com/provkit/provkit/reference/scim"
-	"github.com/provkit/provkit/reference/store/memstore"
-	"github.com/provkit/provkit/reference/store/sqlstore"
 )
 
 // ---- the reference with faults ----
 
 // openReference opens the bundled reference with the named reference
-// faults on (scim.Fault and service.Fault values), serving handler and
-// seeding the demo at base. TODO(lead): once reference.Config carries
-// faults, build the server with reference.Open only.
+// faults on (reference.Config.Faults), serving its handler and seeding the
+// demo at base.
 func openReference(t testing.TB, faults []string) (http.Handler, func(base string) reference.Info) {
 	t.Helper()
 	ctx := context.Background()
-	if len(faults) == 0 {
-		srv, err := reference.Open(ctx, reference.Config{})
+	srv, err := reference.Open(ctx, reference.Config{Faults: faults})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv.Handler(), func(base string) reference.Info {
+		info, err := srv.SeedDemo(ctx, base)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = srv.Close() })
-		return srv.Handler(), func(base string) reference.Info {
-			info, err := srv.SeedDemo(ctx, base)
-			require.NoError(t, err)
-			return info
-		}
-	}
-	var sf scim.Faults
-	var vf []service.Fault
-	for _, f := range faults {
-		switch {
-		case strings.HasPrefix(f, "scim-"):
-			sf = append(sf, scim.Fault(f))
-		case strings.HasPrefix(f, "keeper-"):
-			vf = append(vf, service.Fault(f))
-		default:
-			t.Fatalf("unknown reference fault %q", f)
-		}
-	}
-	sql, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "provkit.db"))
-	require.NoError(t, err)
-	mem, err := memstore.New(ctx, sql)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = mem.Close() })
-	svc := service.New(mem, service.WithFaults(vf...))
-	tok := "admin-" + randomHex(16)
-	mux := http.NewServeMux()
-	mux.Handle(admin.SCIMPrefix, scim.New(svc, scim.Options{Faults: sf}))
-	adm := admin.New(svc, admin.Options{Token: tok})
-	mux.Handle(admin.Prefix, adm)
-	mux.Handle(admin.Prefix+"/", adm)
-	return mux, func(base string) reference.Info {
-		info := reference.Info{AdminURL: base + admin.Prefix, AdminToken: tok}
-		for _, d := range []struct{ ent, domain, node string }{{"Acme", "acme.example", "Engineering"}, {"Globex", "globex.example", "Sales"}} {
-			e, err := svc.CreateEnterprise(ctx, d.ent, reference.DemoSeats)
-			require.NoError(t, err)
-			_, err = svc.ReserveDomain(ctx, e.ID, d.domain)
-			require.NoError(t, err)
-			n, err := svc.CreateNode(ctx, e.RootNode, d.node)
-			require.NoError(t, err)
-			_, token, err := svc.CreateEndpoint(ctx, n.ID, false)
-			require.NoError(t, err)
-			info.Endpoints = append(info.Endpoints, reference.EndpointInfo{Enterprise: d.ent, Node: d.node, NodeID: n.ID,
-				SCIMURL: base + admin.SCIMPrefix + strconv.FormatInt(n.ID, 10), Token: token})
-		}
 		return info
 	}
 }

@@ -43,12 +43,36 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-users-active", rules: "@users-invited"},
 	{fault: "keeper-duplicate-email", rules: "@email-unique-globally"},
 	{fault: "keeper-no-link", rules: "@same-node-link,@seats-link"},
+	{fault: "rfc-reprovision-links", rules: "@duplicate-username", profile: "rfc7644"},
 	{fault: "keeper-seats-ignored", rules: "@seats-enforced"},
 	{fault: "keeper-rotation-keeps-old", rules: "@token-rotation"},
 	{fault: "keeper-sub-node-visible", rules: "@sub-nodes-separate"},
 	{fault: "keeper-unique-names-ignored", rules: "@unique-group-names"},
 	{fault: "keeper-approve-invited", rules: "@approval-waits-for-user"},
 	{fault: "keeper-cross-node-refs", rules: "@same-node-references,@no-root-endpoint"},
+
+	// SAML SP guards (reference/sso/faults.go) and JIT rules (reference/directory/service/sso.go)
+	{fault: "sso-accept-unsigned", rules: "@saml-signature-required"},
+	{fault: "sso-sign-policy-ignored", rules: "@saml-sign-policy"},
+	{fault: "sso-trust-keyinfo", rules: "@saml-trusted-key"},
+	{fault: "sso-read-unverified", rules: "@saml-xsw"},
+	{fault: "sso-multiple-assertions", rules: "@saml-one-assertion"},
+	{fault: "sso-comment-truncation", rules: "@saml-comment-injection"},
+	{fault: "sso-no-expiry", rules: "@saml-expiry"},
+	{fault: "sso-no-not-before", rules: "@saml-not-before"},
+	{fault: "sso-no-audience", rules: "@saml-audience"},
+	{fault: "sso-no-recipient", rules: "@saml-recipient"},
+	{fault: "sso-no-in-response-to", rules: "@saml-in-response-to"},
+	{fault: "sso-no-replay-cache", rules: "@saml-replay"},
+	{fault: "sso-no-issuer-check", rules: "@saml-issuer"},
+	{fault: "sso-ignore-status", rules: "@saml-status"},
+	{fault: "sso-open-redirect", rules: "@saml-relay-state"},
+	{fault: "sso-idp-initiated-always", rules: "@saml-idp-initiated-off"},
+	{fault: "keeper-jit-invited", rules: "@jit-create"},
+	{fault: "keeper-jit-ignored", rules: "@jit-off"},
+	{fault: "keeper-sso-invited-stays", rules: "@jit-invited-activated"},
+	{fault: "keeper-sso-locked-login", rules: "@jit-locked"},
+	{fault: "keeper-sso-cross-tenant", rules: "@jit-other-enterprise"},
 
 	// wire faults (faults_test.go): a careless server in front of the reference
 	{fault: "wire-no-discovery", rules: "@spc,@resource-types,@schemas"},
@@ -100,15 +124,13 @@ var faultMatrix = []faultRow{
 // knownGaps are scenarios the bundled reference fails without any fault,
 // with the reason; the baseline tolerates them and fails when one starts
 // passing, so the list stays true. Each is reported to the reference's owner.
-var knownGaps = map[string]string{
-	"rfc7644/Provisioning the same userName twice is refused": "the reference always links a re-provisioned user of the same node " +
-		"(Keeper); it has no rfc7644 mode answering 409 uniqueness (RFC 7644 §3.3)",
-}
+var knownGaps = map[string]string{}
 
 // unbrokenRules are rules no fault breaks yet, with what is missing.
 var unbrokenRules = map[string]string{
-	"@duplicate-username": "needs a reference mode that answers 409 to a re-provisioned userName (see knownGaps)",
-}
+	"@saml-sign-in":       "positive flows: a fault that refuses every valid response is not a useful proof (the fault rows prove the refusals)",
+	"@jit-one-user":       "needs a store without serialized transactions (the uniqueness index still holds one user)",
+	"@jit-domain-routing": "needs an SP fault that routes unreserved domains (not built yet)"}
 
 func runFaulty(t *testing.T, row faultRow, tags string) *harness.Result {
 	var refFaults []string

@@ -17,6 +17,7 @@ import (
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
 	"github.com/provkit/provkit/reference/scim"
+	"github.com/provkit/provkit/reference/sso"
 	"github.com/provkit/provkit/reference/store/memstore"
 	"github.com/provkit/provkit/reference/store/sqlstore"
 )
@@ -33,6 +34,31 @@ type Config struct {
 	AdminToken string
 	// Logger receives the admin API's internal errors. Nil: slog.Default().
 	Logger *slog.Logger
+	// Faults switches on named rule violations (scim-…, keeper-…, rfc-…,
+	// sso-…). Test-only: the conformance harness uses them to prove that each
+	// feature fails against a server that breaks its rule. No flag of
+	// `provkit serve` sets them.
+	Faults []string
+}
+
+// splitFaults sorts named faults by the layer that implements them.
+func splitFaults(names []string) (scim.Faults, []service.Fault, []sso.Fault, error) {
+	var sf scim.Faults
+	var vf []service.Fault
+	var of []sso.Fault
+	for _, f := range names {
+		switch {
+		case strings.HasPrefix(f, "scim-"):
+			sf = append(sf, scim.Fault(f))
+		case strings.HasPrefix(f, "keeper-"), strings.HasPrefix(f, "rfc-"):
+			vf = append(vf, service.Fault(f))
+		case strings.HasPrefix(f, "sso-"):
+			of = append(of, sso.Fault(f))
+		default:
+			return nil, nil, nil, fmt.Errorf("reference: unknown fault %q", f)
+		}
+	}
+	return sf, vf, of, nil
 }
 
 // MinAdminTokenLen is the shortest admin token Open accepts.
@@ -55,6 +81,10 @@ type Server struct {
 
 // Open opens (creating if needed) the database and builds the server.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
+	sf, vf, of, err := splitFaults(cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
 	token := cfg.AdminToken
 	if token == "" {
 		t, _, err := directory.NewToken(rand.Reader)
@@ -76,7 +106,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.tmpDir = dir
 		path = filepath.Join(dir, "provkit.db")
 	}
-	var err error
 	if s.sql, err = sqlstore.Open(ctx, path); err != nil {
 		s.cleanup()
 		return nil, fmt.Errorf("reference: open %s: %w", path, err)
@@ -86,13 +115,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		s.cleanup()
 		return nil, err
 	}
-	s.svc = service.New(s.mem)
+	s.svc = service.New(s.mem, service.WithFaults(vf...))
 
 	mux := http.NewServeMux()
-	mux.Handle(admin.SCIMPrefix, scim.New(s.svc, scim.Options{}))
+	mux.Handle(admin.SCIMPrefix, scim.New(s.svc, scim.Options{Faults: sf}))
 	adm := admin.New(s.svc, admin.Options{Token: token, Logger: cfg.Logger})
 	mux.Handle(admin.Prefix, adm)
 	mux.Handle(admin.Prefix+"/", adm)
+	mux.Handle(sso.Prefix, sso.New(s.svc, sso.Options{Logger: cfg.Logger, Faults: of}).Handler()) // SAML SP per node
 	mux.HandleFunc("GET /{$}", index)
 	s.handler = mux
 	return s, nil
@@ -115,7 +145,8 @@ func index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "provkit reference server\n\n"+
 		"SCIM 2.0:  "+admin.SCIMPrefix+"{node_id}/  (bearer token of the node's SCIM endpoint)\n"+
-		"Admin API: "+admin.Prefix+"  (bearer admin token; see docs/admin-api.md)\n")
+		"Admin API: "+admin.Prefix+"  (bearer admin token; see docs/admin-api.md)\n"+
+		"SAML SSO:  "+sso.LoginPath+"{node_id}  (SP-initiated login; metadata at "+sso.MetadataPath+"{node_id})\n")
 }
 
 // Handler returns the HTTP handler of both APIs.

@@ -23,6 +23,7 @@ func registerSteps(sc *godog.ScenarioContext) {
 	r.versions()
 	r.keeper()
 	r.assertions()
+	r.saml() // saml.go
 }
 
 func run(ctx context.Context, f func(*World) error) error {

@@ -47,6 +47,8 @@ type World struct {
 	firstFailedKind string
 	cleanup         []func(context.Context) error
 
+	saml *samlWorld // saml.go: SSO state (own IdP, own SSO node, browser)
+
 	// scenario-specific memory
 	oldToken, newToken string
 	pageIDs            []string // walked ids

@@ -53,7 +53,7 @@ func commands() []command {
 		{name: "help", summary: "show help for a command",
 			help: func(w io.Writer) { fmt.Fprintln(w, "Usage: provkit help [command]") }},
 		{name: "test", summary: "run the conformance suite against a target", run: testCommand, help: testHelp},
-		{name: "idp", summary: "run the mock SAML identity provider"},
+		{name: "idp", summary: "run the mock SAML identity provider", run: runIDP, help: idpHelp},
 		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target"},
 	}
 }

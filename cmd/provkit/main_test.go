@@ -244,7 +244,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"help", "bogus"}, `unknown command "bogus"`},
 		{[]string{"help", "a", "b"}, "too many arguments"},
 		{[]string{"test", "--profile", "bogus"}, `provkit test: unknown profile "bogus"`},
-		{[]string{"idp", "--target", "x"}, "provkit idp: not available yet"},
+		{[]string{"idp", "--target", "x"}, "provkit idp: flag provided but not defined: -target"},
 		{[]string{"simulate"}, "provkit simulate: not available yet"},
 	}
 	for _, c := range oneLineErrors {

@@ -56,7 +56,8 @@ Runs the bundled reference server: a Keeper-like SCIM 2.0 API at
 
 On an empty database it seeds a demo directory: enterprise Acme (domain
 acme.example, node Engineering) and Globex (domain globex.example, node Sales),
-each node with a SCIM endpoint. It prints the admin URL and token, every SCIM
+each node with a SCIM endpoint. Acme / Engineering signs in through SAML
+against a mock IdP served at /mockidp/ (JIT provisioning on). It prints the admin URL and token, every SCIM
 endpoint's URL and token, and a curl example, and writes the same as JSON to
 --info-file.
 
@@ -130,6 +131,14 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if abs, err := filepath.Abs(f.db); err == nil && f.db != ":memory:" {
 		dbName = abs
 	}
+	// serve_sso.go; a database without the demo's Acme / Engineering node gets no demo SSO
+	handler, idp, sso, err := demoSSO(ctx, srv, base, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "provkit serve: demo single sign-on not set up: %v\n", err)
+		handler = srv.Handler()
+	} else {
+		printDemoSSO(stdout, idp, sso)
+	}
 	printInfo(stdout, info, base, dbName, seeded, f.adminToken == "", tokenFromEnv, f.infoFile)
 	if f.infoFile != "" {
 		if err := writeInfo(f.infoFile, info); err != nil {
@@ -139,7 +148,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

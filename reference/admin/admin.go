@@ -119,6 +119,10 @@ func (a *api) routes() {
 	handle(http.MethodDelete, "/nodes/{id}/scim", a.deleteEndpoint)
 	handle(http.MethodPost, "/nodes/{id}/scim/rotate", a.rotateToken)
 
+	handle(http.MethodPut, "/nodes/{id}/sso", a.putSSO) // sso.go
+	handle(http.MethodGet, "/nodes/{id}/sso", a.getSSO)
+	handle(http.MethodDelete, "/nodes/{id}/sso", a.deleteSSO)
+
 	handle(http.MethodGet, "/users", a.findUsers)
 	handle(http.MethodGet, "/users/{id}", a.getUser)
 	handle(http.MethodPatch, "/users/{id}", a.patchUser)

@@ -22,6 +22,7 @@ var capabilities = []string{
 	"approval_queue", // GET /enterprises/{id}/queue, POST .../queue/approve
 	"users",          // GET /users?email=, GET/PATCH/DELETE /users/{id}
 	"teams",          // GET /teams/{id}
+	"sso",            // PUT/GET/DELETE /nodes/{id}/sso (SAML SSO service provider)
 }
 
 func (a *api) discovery(w http.ResponseWriter, r *http.Request) error {

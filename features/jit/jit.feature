@@ -1,0 +1,86 @@
+@jit @keeper @needs-admin
+Feature: Just-in-time provisioning through SSO
+  "Enable Just-In-Time Provisioning" is on by default; a JIT user gets the node's default role and an active vault
+  at once; SCIM-provisioned users "type their email and are sent to the IdP"; typing an email routes to the IdP
+  "if the domain is reserved" (Keeper SSO Connect Cloud, SSO JIT Provisioning, User Provisioning and Domain
+  Reservation pages). A locked user stays locked, and an address belongs to one enterprise only (global email
+  uniqueness, reserved domains).
+
+  @jit-create
+  Rule: A first sign-in of an unknown person creates an active user in the SSO node
+
+    @must
+    Example: Alice signs in for the first time
+      When "alice" signs in through the identity provider
+      Then "alice" is signed in
+      And "alice" is an active user of the node with the node's default role
+
+    @must
+    Example: A second sign-in finds the same user
+      Given "alice" has signed in through the identity provider
+      When "alice" signs in at the service provider
+      Then "alice" is signed in
+      And exactly one user "alice" exists
+      And "alice" is an active user of the node with the node's default role
+
+  @jit-off
+  Rule: With JIT off, an unknown person is refused and nothing is created
+
+    @must
+    Example: Alice is not provisioned and JIT is off
+      Given JIT provisioning is off
+      When "alice" signs in through the identity provider
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @jit-invited-activated
+  Rule: A SCIM-invited user becomes active at the first SSO sign-in
+
+    @must
+    Example: Bob was invited through SCIM, then signs in
+      Given "bob" was provisioned into the node through SCIM
+      When "bob" signs in at the service provider
+      Then "bob" is signed in
+      And "bob" is active
+
+  @jit-locked
+  Rule: A locked user is refused
+
+    @must
+    Example: An administrator locked Bob
+      Given "bob" was provisioned into the node through SCIM
+      And an administrator locked "bob"
+      When "bob" signs in through the identity provider
+      Then the sign-in is refused
+
+  @jit-other-enterprise
+  Rule: An address another enterprise holds is refused
+
+    @must @needs-other-node
+    Example: Carol belongs to another enterprise
+      Given "carol" is a user of another enterprise
+      When "carol" signs in through the identity provider
+      Then the sign-in is refused
+      And the user "carol" of the other enterprise is unchanged
+
+  @jit-one-user
+  Rule: Concurrent first sign-ins create one user
+
+    @must @assumption
+    Example: Alice opens two tabs
+      When "alice" signs in twice at the same time
+      Then exactly one user "alice" exists
+
+  @jit-domain-routing
+  Rule: Typing an email routes to the node's IdP only when its domain is reserved
+
+    @must @own-enterprise
+    Example: A reserved domain routes to the IdP
+      Given the email domain of "dana" is reserved to the node's enterprise
+      When "dana" types the email at the service provider
+      Then the browser is sent to the node's identity provider
+
+    @must @own-enterprise
+    Example: An unreserved domain does not
+      When "erin" types the email at the service provider
+      Then the browser is not sent to an identity provider

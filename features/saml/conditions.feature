@@ -1,0 +1,120 @@
+@saml @needs-admin
+Feature: The service provider checks every condition of an assertion
+  A signed assertion is valid only for this service provider, this ACS, this request and this moment, and only
+  once. Sources: SAML 2.0 Core §2.5 (Conditions, AudienceRestriction), §3.2.2 (Destination, InResponseTo, Status);
+  Profiles §4.1.4.2-4.1.4.3 (bearer SubjectConfirmationData with Recipient and NotOnOrAfter, one-time use of
+  assertions); Keeper SSO Connect Cloud (entity ID and ACS URL per SSO node). "alice" is a person the IdP knows.
+
+  @saml-expiry
+  Rule: An expired assertion is refused
+
+    @must @saml2
+    Example: The assertion ended an hour ago
+      When "alice" signs in through the identity provider with the fault "expired"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+    @must @saml2
+    Example: An assertion without Conditions has no validity window and is refused
+      When "alice" signs in through the identity provider with the fault "no-conditions"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-not-before
+  Rule: An assertion not yet valid is refused
+
+    @must @saml2
+    Example: The assertion becomes valid in an hour
+      When "alice" signs in through the identity provider with the fault "not-yet-valid"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-audience
+  Rule: The assertion must be meant for this service provider
+
+    @must @saml2
+    Example: The audience is another service provider
+      When "alice" signs in through the identity provider with the fault "wrong-audience"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+    @must @saml2
+    Example: An assertion without AudienceRestriction is refused
+      When "alice" signs in through the identity provider with the fault "no-audience-restriction"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-recipient
+  Rule: The response must be addressed to this node's ACS
+
+    @must @saml2
+    Scenario Outline: A response with the <what> of another ACS is refused
+      When "alice" signs in through the identity provider with the fault "<fault>"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+      Examples:
+        | what        | fault             |
+        | recipient   | wrong-recipient   |
+        | destination | wrong-destination |
+
+    @must @saml2
+    Example: A bearer confirmation without SubjectConfirmationData names no recipient and is refused
+      When "alice" signs in through the identity provider with the fault "no-subject-confirmation-data"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-in-response-to
+  Rule: A response to an SP-initiated login answers the request the service provider sent
+
+    @must @saml2
+    Example: The InResponseTo names no request of this service provider
+      When "alice" signs in at the service provider with the fault "wrong-in-response-to"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-replay
+  Rule: An assertion is accepted once
+
+    @must @saml2
+    Example: The same response is posted a second time
+      Given "bob" has signed in through the identity provider
+      When "alice" signs in through the identity provider with the fault "replay"
+      Then the sign-in is refused
+
+  @saml-issuer
+  Rule: The response comes from the node's IdP
+
+    @must @saml2
+    Example: The issuer is another IdP, signed with the trusted key
+      When "alice" signs in through the identity provider with the fault "wrong-issuer"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-status
+  Rule: Only a Success status signs in
+
+    @must @saml2
+    Example: The IdP answers with the Responder status
+      When "alice" signs in through the identity provider with the fault "status-responder"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+  @saml-relay-state
+  Rule: RelayState never sends the browser to another site
+
+    @must @saml2
+    Example: An IdP-initiated login names an outside URL as RelayState
+      When "alice" signs in through the identity provider with the RelayState "https://evil.test/landing"
+      Then "alice" is signed in
+      And the browser is not sent to "evil.test"
+
+  @saml-idp-initiated-off
+  Rule: A node that turned IdP-initiated login off accepts only answers to its own requests
+
+    @should @saml2
+    Example: An unsolicited response is refused
+      Given IdP-initiated login is off
+      When "alice" signs in through the identity provider
+      Then the sign-in is refused
+      And no account exists for "alice"

@@ -1,0 +1,28 @@
+package sso
+
+// Fault switches off one guard of the service provider. Faults exist only so
+// the conformance suite can prove each SAML scenario fails against an SP that
+// lacks the guard; no flag of `provkit serve` reaches them.
+type Fault string
+
+// SP guards that can be switched off (tests only).
+const (
+	FaultAcceptUnsigned     Fault = "sso-accept-unsigned"      // a Response with no valid signature at all is accepted
+	FaultSignPolicyIgnored  Fault = "sso-sign-policy-ignored"  // the node's signature policy is not enforced
+	FaultTrustKeyInfo       Fault = "sso-trust-keyinfo"        // the certificate in KeyInfo is trusted
+	FaultReadUnverified     Fault = "sso-read-unverified"      // any valid signature anywhere; the first other assertion is read (XSW)
+	FaultMultipleAssertions Fault = "sso-multiple-assertions"  // a Response with several assertions is accepted (first one read)
+	FaultNoExpiry           Fault = "sso-no-expiry"            // NotOnOrAfter is not checked
+	FaultNoNotBefore        Fault = "sso-no-not-before"        // NotBefore is not checked
+	FaultNoAudience         Fault = "sso-no-audience"          // AudienceRestriction is neither required nor checked
+	FaultNoRecipient        Fault = "sso-no-recipient"         // Recipient and Destination are not checked
+	FaultNoInResponseTo     Fault = "sso-no-in-response-to"    // InResponseTo is not checked
+	FaultNoReplayCache      Fault = "sso-no-replay-cache"      // assertion IDs are not remembered
+	FaultCommentTruncation  Fault = "sso-comment-truncation"   // NameID/attribute read up to the first comment
+	FaultNoIssuerCheck      Fault = "sso-no-issuer-check"      // the Issuer is not compared with the IdP's entity ID
+	FaultIgnoreStatus       Fault = "sso-ignore-status"        // a non-Success StatusCode is accepted
+	FaultOpenRedirect       Fault = "sso-open-redirect"        // any RelayState URL is followed
+	FaultIDPInitiatedAlways Fault = "sso-idp-initiated-always" // unsolicited responses are accepted even when disabled
+)
+
+func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -1,0 +1,533 @@
+package steps
+
+// SAML single sign-on and JIT steps (features/saml, features/jit). Each
+// scenario runs its own mock IdP (mockidp, in this process) and its own node
+// in the target's enterprise, whose SSO the admin API points at that IdP
+// (PUT /nodes/{id}/sso); the IdP trusts the node SP's metadata. A browser
+// (internal/browser) carries the flows: the SP's login URL, the IdP (a
+// headless login: the user is named in the request), the auto-submitted POST
+// to the ACS, and the SP's session page.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/provkit/provkit/internal/browser"
+	"github.com/provkit/provkit/internal/scimclient"
+	"github.com/provkit/provkit/mockidp"
+)
+
+// samlWorld is a scenario's SSO state.
+type samlWorld struct {
+	idp     *mockidp.IdP
+	srv     *httptest.Server
+	node    string
+	sp      spURLs
+	page    browser.Page
+	b       *browser.Browser
+	pages   []browser.Page // concurrent sign-ins
+	persona string
+}
+
+type spURLs struct {
+	EntityID string `json:"entity_id"`
+	ACS      string `json:"acs_url"`
+	Login    string `json:"login_url"`
+	Metadata string `json:"metadata_url"`
+}
+
+var samlQuiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func (r reg) saml() {
+	r.s1(`^the identity provider is the "([^"]*)" persona$`, func(w *World, p string) error { return w.samlSetup(p) })
+	r.s1(`^the identity provider knows "([^"]*)"$`, func(w *World, n string) error { return w.idpUser(n) })
+	r.s0(`^JIT provisioning is off$`, func(w *World) error { return w.ssoSet(map[string]any{"jit": false}) })
+	r.s1(`^the node's signature policy is "([^"]*)"$`, func(w *World, p string) error {
+		return w.ssoSet(map[string]any{"sign_policy": p})
+	})
+	r.s0(`^IdP-initiated login is off$`, func(w *World) error { return w.ssoSet(map[string]any{"allow_idp_initiated": false}) })
+	r.s1(`^"([^"]*)" was provisioned into the node through SCIM$`, func(w *World, n string) error { return w.scimInvite(n) })
+	r.s1(`^an administrator locked "([^"]*)"$`, func(w *World, n string) error { return w.lockUser(n) })
+	r.s1(`^"([^"]*)" is a user of another enterprise$`, func(w *World, n string) error { return w.otherEnterpriseUser(n) })
+	r.s1(`^the email domain of "([^"]*)" is reserved to the node's enterprise$`, func(w *World, n string) error { return w.reserveFor(n) })
+	r.s1(`^"([^"]*)" has signed in through the identity provider$`, func(w *World, n string) error {
+		if err := w.idpInitiated(n, "", ""); err != nil {
+			return err
+		}
+		return w.expectSignedIn(n)
+	})
+
+	r.s1(`^"([^"]*)" signs in through the identity provider$`, func(w *World, n string) error { return w.idpInitiated(n, "", "") })
+	r.s1(`^"([^"]*)" signs in at the service provider$`, func(w *World, n string) error { return w.spInitiated(n, "") })
+	r.s2(`^"([^"]*)" signs in through the identity provider with the fault "([^"]*)"$`, func(w *World, n, f string) error {
+		return w.idpInitiated(n, f, "")
+	})
+	r.s2(`^"([^"]*)" signs in at the service provider with the fault "([^"]*)"$`, func(w *World, n, f string) error {
+		return w.spInitiated(n, f)
+	})
+	r.s2(`^"([^"]*)" signs in through the identity provider with the RelayState "([^"]*)"$`, func(w *World, n, rs string) error {
+		return w.idpInitiated(n, "", rs)
+	})
+	r.s1(`^"([^"]*)" signs in twice at the same time$`, func(w *World, n string) error { return w.concurrentSignIn(n) })
+	r.s1(`^"([^"]*)" types the email at the service provider$`, func(w *World, n string) error { return w.loginByEmail(n) })
+
+	r.s1(`^"([^"]*)" is signed in$`, func(w *World, n string) error { return w.expectSignedIn(n) })
+	r.s0(`^the sign-in is refused$`, func(w *World) error { return w.expectRefused() })
+	r.s1(`^no account exists for "([^"]*)"$`, func(w *World, n string) error { return w.expectNoUser(w.samlEmail(n)) })
+	r.s1(`^no user exists for the identity forged from "([^"]*)"$`, func(w *World, n string) error {
+		if err := w.expectNoUser(mockidp.Victim(w.samlEmail(n))); err != nil {
+			return err
+		}
+		return w.expectNoUser(w.samlEmail(n) + ".evil.test")
+	})
+	r.s1(`^"([^"]*)" is an active user of the node with the node's default role$`, func(w *World, n string) error {
+		return w.expectJITUser(n)
+	})
+	r.s1(`^"([^"]*)" is active$`, func(w *World, n string) error { return w.expectStatus(n, "active") })
+	r.s1(`^exactly one user "([^"]*)" exists$`, func(w *World, n string) error { return w.expectUsers(w.samlEmail(n), 1) })
+	r.s0(`^the browser is sent to the node's identity provider$`, func(w *World) error { return w.expectAtIdP(true) })
+	r.s0(`^the browser is not sent to an identity provider$`, func(w *World) error { return w.expectAtIdP(false) })
+	r.s1(`^the browser is not sent to "([^"]*)"$`, func(w *World, host string) error { return w.expectNotRedirected(host) })
+	r.s1(`^the user "([^"]*)" of the other enterprise is unchanged$`, func(w *World, n string) error {
+		return w.expectUsers(w.samlEmail(n), 1)
+	})
+}
+
+func (w *World) sso() *samlWorld {
+	if w.saml == nil {
+		w.saml = &samlWorld{}
+	}
+	return w.saml
+}
+
+// samlEmail is a person's address: unique to the scenario.
+func (w *World) samlEmail(name string) string { return w.userName(name) }
+
+// samlSetup (re)creates the scenario's IdP with a persona and points the
+// scenario's own SSO node at it.
+func (w *World) samlSetup(persona string) error {
+	s := w.sso()
+	if s.idp != nil && s.persona == persona {
+		return nil
+	}
+	if w.admin == nil {
+		return skipError{"SAML scenarios need the provkit admin API to configure the service provider (--admin-url)"}
+	}
+	ctx := w.ctx
+	if err := w.admin.need(ctx, "nodes", "sso"); err != nil {
+		return err
+	}
+	per, err := mockidp.LookupPersona(persona)
+	if err != nil {
+		return err
+	}
+	var known []mockidp.User
+	if s.idp != nil {
+		known = s.idp.Users().List()
+		s.srv.Close()
+	}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	idp, err := mockidp.New(mockidp.Config{BaseURL: srv.URL, Persona: &per, Users: mockidp.NewUsers(known...), Logger: samlQuiet})
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	mux.Handle("/", idp.Handler(""))
+	s.idp, s.srv, s.persona = idp, srv, persona
+	w.atEnd(func(context.Context) error { srv.Close(); return nil })
+	if s.node == "" && w.nodeID != "" { // @own-node / @own-enterprise: SSO on that node
+		s.node = w.nodeID
+		node := s.node
+		w.atEnd(func(ctx context.Context) error {
+			_, err := w.admin.do(ctx, http.MethodDelete, "/nodes/"+node+"/sso", nil)
+			return err
+		})
+	}
+	if s.node == "" {
+		tn, err := w.cfg.targetNode(ctx)
+		if err != nil {
+			return err
+		}
+		node, err := w.admin.createNode(ctx, tn.enterpriseID, w.scope+" sso")
+		if err != nil {
+			return err
+		}
+		s.node = node
+		w.enterpriseID = tn.enterpriseID
+		w.atEnd(func(ctx context.Context) error {
+			_, err := w.admin.do(ctx, http.MethodDelete, "/nodes/"+node+"/sso", nil)
+			return err
+		})
+	}
+	md, err := idp.MetadataXML()
+	if err != nil {
+		return err
+	}
+	ex, err := w.admin.do(ctx, http.MethodPut, "/nodes/"+s.node+"/sso", map[string]any{"idp_metadata": string(md)})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(ex.Get("sp").Raw), &s.sp); err != nil || s.sp.Metadata == "" {
+		return failf(ex, "the SSO configuration has no sp URLs")
+	}
+	spmd, err := w.fetch(s.sp.Metadata)
+	if err != nil {
+		return fmt.Errorf("reading the SP metadata: %w", err)
+	}
+	if _, err := idp.RegisterSP(spmd); err != nil {
+		return fmt.Errorf("the mock IdP cannot use the SP metadata: %w", err)
+	}
+	return nil
+}
+
+func (w *World) samlReady() (*samlWorld, error) {
+	if w.sso().idp == nil {
+		if err := w.samlSetup("generic"); err != nil {
+			return nil, err
+		}
+	}
+	return w.saml, nil
+}
+
+func (w *World) fetch(u string) ([]byte, error) {
+	resp, err := w.cfg.HTTP.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+}
+
+func (w *World) ssoSet(change map[string]any) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	_, err = w.admin.do(w.ctx, http.MethodPut, "/nodes/"+s.node+"/sso", change)
+	return err
+}
+
+func (w *World) idpUser(name string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	return s.idp.Users().Put(mockidp.User{Email: w.samlEmail(name), First: strings.ToUpper(name[:1]) + name[1:], Last: "Tester"})
+}
+
+func (w *World) newBrowser() *browser.Browser {
+	b := browser.New(w.cfg.HTTP)
+	w.sso().b = b
+	return b
+}
+
+func (w *World) idpInitiated(name, fault, relay string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	if _, ok := s.idp.Users().Get(w.samlEmail(name)); !ok {
+		if err := w.idpUser(name); err != nil {
+			return err
+		}
+	}
+	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
+	if fault != "" {
+		q.Set("fault", fault)
+	}
+	if relay != "" {
+		q.Set("RelayState", relay)
+	}
+	b := w.newBrowser()
+	b.Client.Transport = offsite{next: b.Client.Transport}
+	s.page, err = b.Get(s.idp.LoginURL() + "?" + q.Encode())
+	return err
+}
+
+func (w *World) spInitiated(name, fault string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	if _, ok := s.idp.Users().Get(w.samlEmail(name)); !ok {
+		if err := w.idpUser(name); err != nil {
+			return err
+		}
+	}
+	b := w.newBrowser()
+	b.Rewrite = s.headless(w.samlEmail(name), fault)
+	s.page, err = b.Get(s.sp.Login)
+	return err
+}
+
+// headless names the user (and fault) on the way to the IdP's SSO URL.
+func (s *samlWorld) headless(email, fault string) func(*url.URL) {
+	sso := s.idp.SSOURL()
+	return func(u *url.URL) {
+		if strings.HasPrefix(u.String(), sso) {
+			q := u.Query()
+			q.Set("user", email)
+			if fault != "" {
+				q.Set("fault", fault)
+			}
+			u.RawQuery = q.Encode()
+		}
+	}
+}
+
+func (w *World) concurrentSignIn(name string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	if err := w.idpUser(name); err != nil {
+		return err
+	}
+	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
+	var wg sync.WaitGroup
+	pages := make([]browser.Page, 2)
+	errs := make([]error, 2)
+	for i := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pages[i], errs[i] = browser.New(w.cfg.HTTP).Get(s.idp.LoginURL() + "?" + q.Encode())
+		}()
+	}
+	wg.Wait()
+	s.pages = pages
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func (w *World) loginByEmail(name string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	b := w.newBrowser()
+	base := s.sp.Login[:strings.LastIndex(s.sp.Login, "/")]
+	s.page, err = b.Get(base + "?email=" + url.QueryEscape(w.samlEmail(name)))
+	return err
+}
+
+func (w *World) scimInvite(name string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	if w.nodeID != s.node {
+		if err := w.useOwnNode(w.enterpriseID, s.node); err != nil {
+			return err
+		}
+	}
+	w.domain[name] = w.cfg.EmailDomain
+	_, err = w.ensureUser(name)
+	return err
+}
+
+func (w *World) adminUser(email string) (map[string]any, int, error) {
+	ex, err := w.admin.do(w.ctx, http.MethodGet, "/users?email="+url.QueryEscape(email), nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := int(ex.Get("users.#").Int())
+	if n == 0 {
+		return nil, 0, nil
+	}
+	var u map[string]any
+	_ = json.Unmarshal([]byte(ex.Get("users.0").Raw), &u)
+	return u, n, nil
+}
+
+func (w *World) lockUser(name string) error {
+	u, n, err := w.adminUser(w.samlEmail(name))
+	if err != nil || n == 0 {
+		return fmt.Errorf("no user %s to lock: %v", name, err)
+	}
+	return w.admin.setUser(w.ctx, fmt.Sprint(u["id"]), map[string]any{"locked": true})
+}
+
+func (w *World) otherEnterpriseUser(name string) error {
+	ep, err := w.cfg.otherEndpoint(w.ctx)
+	if err != nil {
+		return err
+	}
+	c := w.cfg.client(ep, w.rec)
+	ex, err := c.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/Users", Body: w.userBody(name)})
+	if err := okOr(ex, err, "provisioning "+name+" in the other enterprise"); err != nil {
+		return err
+	}
+	if id := ex.Get("id").String(); id != "" {
+		w.removeUserAtEnd(id, c)
+	}
+	return w.idpUser(name)
+}
+
+func (w *World) reserveFor(name string) error {
+	s, err := w.samlReady()
+	if err != nil {
+		return err
+	}
+	_ = s
+	dom := strings.ReplaceAll(w.scope, ".", "-") + ".example"
+	w.domain[name] = dom
+	if err := w.admin.reserveDomain(w.ctx, w.enterpriseID, dom); err != nil {
+		return err
+	}
+	w.atEnd(func(ctx context.Context) error { return w.admin.releaseDomain(ctx, w.enterpriseID, dom) })
+	return w.idpUser(name)
+}
+
+// ---- Then ----
+
+func (w *World) session(b *browser.Browser) (map[string]any, bool, error) {
+	s := w.sso()
+	base := s.sp.Login[:strings.Index(s.sp.Login, "/api/rest/sso/")]
+	req, _ := http.NewRequestWithContext(w.ctx, http.MethodGet, base+"/api/rest/sso/session", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, false, nil
+	}
+	var m map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&m)
+	return m, true, err
+}
+
+func (w *World) expectSignedIn(name string) error {
+	s := w.sso()
+	if s.b == nil {
+		return fmt.Errorf("no sign-in happened")
+	}
+	m, ok, err := w.session(s.b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s is not signed in: the sign-in ended with %d at %s", name, s.page.Status, s.page.URL)
+	}
+	if got := fmt.Sprint(m["email"]); !strings.EqualFold(got, w.samlEmail(name)) {
+		return fmt.Errorf("signed in as %q, want %q", got, w.samlEmail(name))
+	}
+	return nil
+}
+
+func (w *World) expectRefused() error {
+	s := w.sso()
+	if s.b == nil {
+		return fmt.Errorf("no sign-in happened")
+	}
+	if _, ok, err := w.session(s.b); err != nil || ok {
+		return fmt.Errorf("the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
+	}
+	if s.page.Status < 400 {
+		return fmt.Errorf("the sign-in ended with %d at %s, want an error status", s.page.Status, s.page.URL)
+	}
+	return nil
+}
+
+func (w *World) expectNoUser(email string) error {
+	_, n, err := w.adminUser(email)
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return fmt.Errorf("a user %s exists", email)
+	}
+	return nil
+}
+
+func (w *World) expectUsers(email string, want int) error {
+	_, n, err := w.adminUser(email)
+	if err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("%d users %s, want %d", n, email, want)
+	}
+	return nil
+}
+
+func (w *World) expectStatus(name, status string) error {
+	u, n, err := w.adminUser(w.samlEmail(name))
+	if err != nil || n == 0 {
+		return fmt.Errorf("no user %s: %v", name, err)
+	}
+	if fmt.Sprint(u["status"]) != status {
+		return fmt.Errorf("%s is %v, want %s", name, u["status"], status)
+	}
+	return nil
+}
+
+func (w *World) expectJITUser(name string) error {
+	u, n, err := w.adminUser(w.samlEmail(name))
+	if err != nil || n == 0 {
+		return fmt.Errorf("no user %s was created: %v", name, err)
+	}
+	s := w.sso()
+	ex, err := w.admin.do(w.ctx, http.MethodGet, "/nodes/"+s.node, nil)
+	if err != nil {
+		return err
+	}
+	if fmt.Sprint(u["status"]) != "active" || fmt.Sprint(u["node_id"]) != s.node || fmt.Sprint(u["role_id"]) != ex.Get("default_role_id").String() {
+		return fmt.Errorf("user %s: status %v node %v role %v; want active, node %s, role %s", name, u["status"], u["node_id"],
+			u["role_id"], s.node, ex.Get("default_role_id").String())
+	}
+	return nil
+}
+
+func (w *World) expectAtIdP(want bool) error {
+	s := w.sso()
+	at := strings.HasPrefix(s.page.URL, s.idp.SSOURL())
+	if at != want {
+		return fmt.Errorf("the browser ended at %s (%d)", s.page.URL, s.page.Status)
+	}
+	return nil
+}
+
+func (w *World) expectNotRedirected(host string) error {
+	s := w.sso()
+	for _, r := range s.b.Redirects {
+		if u, err := url.Parse(r); err == nil && u.Hostname() == host {
+			return fmt.Errorf("the service provider redirected the browser to %s", r)
+		}
+	}
+	return nil
+}
+
+// offsite answers requests to hosts other than 127.0.0.1/localhost with 418
+// instead of dialing them (an open redirect is observed, not followed).
+type offsite struct{ next http.RoundTripper }
+
+func (o offsite) RoundTrip(r *http.Request) (*http.Response, error) {
+	h := r.URL.Hostname()
+	if strings.HasSuffix(h, ".test") {
+		return &http.Response{StatusCode: http.StatusTeapot, Body: http.NoBody, Request: r, Header: http.Header{}}, nil
+	}
+	next := o.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(r)
+}
