@@ -197,6 +197,35 @@ func (a *API) teamJSONNoMembers(t directory.Team, base string) ([]byte, error) {
 	return body, nil
 }
 
+// teamsJSONNoMembers is teamJSONNoMembers for a page: one lock for the page.
+func (a *API) teamsJSONNoMembers(teams []directory.Team, base string) ([][]byte, error) {
+	out := make([][]byte, len(teams))
+	stale := false
+	a.cache.mu.RLock()
+	for i, t := range teams {
+		if c := a.cache.teams[t.ID]; c != nil && c.version == t.Version && c.base == base {
+			out[i] = c.body
+		} else {
+			stale = true
+		}
+	}
+	a.cache.mu.RUnlock()
+	if !stale {
+		return out, nil
+	}
+	for i, t := range teams {
+		if out[i] != nil {
+			continue
+		}
+		b, err := a.teamJSONNoMembers(t, base)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
 func (a *API) forgetUser(id int64) {
 	a.cache.mu.Lock()
 	delete(a.cache.users, id)
