@@ -147,14 +147,15 @@ func (a *API) userJSON(ctx context.Context, u directory.User, base string) ([]by
 	return body, nil
 }
 
-// usersJSON returns the renderings of a page of users, taking the cache's
-// lock once for the page and rendering only what is stale.
-func (a *API) usersJSON(ctx context.Context, users []directory.User, base string) ([][]byte, error) {
-	out := make([][]byte, len(users))
+// cachedPage returns the cached renderings of a page of resources, taking
+// the cache's lock once for the page and rendering only what is stale.
+func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, key func(R) (K, int64), base string, render func(R) ([]byte, error)) ([][]byte, error) {
+	out := make([][]byte, len(items))
 	stale := false
 	a.cache.mu.RLock()
-	for i, u := range users {
-		if c := a.cache.users[u.ID]; c != nil && c.version == u.Version && c.base == base {
+	for i, it := range items {
+		k, v := key(it)
+		if c := cache[k]; c != nil && c.version == v && c.base == base {
 			out[i] = c.body
 		} else {
 			stale = true
@@ -164,17 +165,23 @@ func (a *API) usersJSON(ctx context.Context, users []directory.User, base string
 	if !stale {
 		return out, nil
 	}
-	for i, u := range users {
+	for i, it := range items {
 		if out[i] != nil {
 			continue
 		}
-		b, err := a.userJSON(ctx, u, base)
+		b, err := render(it)
 		if err != nil {
 			return nil, err
 		}
 		out[i] = b
 	}
 	return out, nil
+}
+
+// usersJSON renders a page of users (see cachedPage).
+func (a *API) usersJSON(ctx context.Context, users []directory.User, base string) ([][]byte, error) {
+	return cachedPage(a, a.cache.users, users, func(u directory.User) (int64, int64) { return u.ID, u.Version }, base,
+		func(u directory.User) ([]byte, error) { return a.userJSON(ctx, u, base) })
 }
 
 // teamJSONNoMembers returns the cached rendering of t without members.
@@ -197,33 +204,10 @@ func (a *API) teamJSONNoMembers(t directory.Team, base string) ([]byte, error) {
 	return body, nil
 }
 
-// teamsJSONNoMembers is teamJSONNoMembers for a page: one lock for the page.
+// teamsJSONNoMembers renders a page of teams without members (see cachedPage).
 func (a *API) teamsJSONNoMembers(teams []directory.Team, base string) ([][]byte, error) {
-	out := make([][]byte, len(teams))
-	stale := false
-	a.cache.mu.RLock()
-	for i, t := range teams {
-		if c := a.cache.teams[t.ID]; c != nil && c.version == t.Version && c.base == base {
-			out[i] = c.body
-		} else {
-			stale = true
-		}
-	}
-	a.cache.mu.RUnlock()
-	if !stale {
-		return out, nil
-	}
-	for i, t := range teams {
-		if out[i] != nil {
-			continue
-		}
-		b, err := a.teamJSONNoMembers(t, base)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = b
-	}
-	return out, nil
+	return cachedPage(a, a.cache.teams, teams, func(t directory.Team) (string, int64) { return t.ID, t.Version }, base,
+		func(t directory.Team) ([]byte, error) { return a.teamJSONNoMembers(t, base) })
 }
 
 func (a *API) forgetUser(id int64) {
