@@ -166,8 +166,8 @@ func (a *API) patchGroup(q *request, id string) {
 			q.fail(err)
 			return
 		}
-		if want != service.AnyVersion && want != t.Version {
-			q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(t.Version)))
+		if err := checkVersion(want, t.Version); err != nil {
+			q.fail(err)
 			return
 		}
 		var in *service.TeamInput
@@ -222,8 +222,8 @@ func (a *API) deleteGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	if want != service.AnyVersion && want != t.Version {
-		q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(t.Version)))
+	if err := checkVersion(want, t.Version); err != nil {
+		q.fail(err)
 		return
 	}
 	if err := a.svc.DeleteTeam(q.ctx, q.node, id); err != nil {

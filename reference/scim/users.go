@@ -175,34 +175,51 @@ func (a *API) getUser(q *request, sid string) {
 	a.respondUser(q, http.StatusOK, u)
 }
 
-func (a *API) createUser(q *request) {
+// decodeUser reads a User body (POST or PUT): normalised input and, with
+// withGroups (POST: Keeper accepts groups there), the team IDs of groups.
+// On PUT groups is read-only (RFC 7643) and ignored.
+func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []string, error) {
 	body, err := a.readBody(q)
 	if err != nil {
-		q.fail(err)
-		return
+		return service.UserInput{}, nil, err
 	}
 	raw, err := decodeObject(body)
 	if err != nil {
-		q.fail(err)
-		return
+		return service.UserInput{}, nil, err
 	}
-	groups, err := refValues(raw, "groups")
-	if err != nil {
-		q.fail(err)
-		return
+	var groups []string
+	if withGroups {
+		if groups, err = refValues(raw, "groups"); err != nil {
+			return service.UserInput{}, nil, err
+		}
 	}
 	m, err := schema.UserType.Normalize(raw)
 	if err != nil {
-		q.fail(err)
-		return
+		return service.UserInput{}, nil, err
 	}
 	if err := schema.UserType.CheckRequired(m); err != nil {
-		q.fail(err)
-		return
+		return service.UserInput{}, nil, err
 	}
 	in := userInput(m)
 	if q.faults.Has(FaultIgnoreActive) {
 		in.Active = nil
+	}
+	return in, groups, nil
+}
+
+// checkVersion answers 412 when an If-Match version is not the current one.
+func checkVersion(want, have int64) error {
+	if want != service.AnyVersion && want != have {
+		return scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(have))
+	}
+	return nil
+}
+
+func (a *API) createUser(q *request) {
+	in, groups, err := a.decodeUser(q, true)
+	if err != nil {
+		q.fail(err)
+		return
 	}
 	u, _, err := a.svc.CreateUser(q.ctx, q.node, in, groups)
 	if err != nil {
@@ -223,28 +240,10 @@ func (a *API) replaceUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	body, err := a.readBody(q)
+	in, _, err := a.decodeUser(q, false)
 	if err != nil {
 		q.fail(err)
 		return
-	}
-	raw, err := decodeObject(body)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	m, err := schema.UserType.Normalize(raw)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	if err := schema.UserType.CheckRequired(m); err != nil {
-		q.fail(err)
-		return
-	}
-	in := userInput(m)
-	if q.faults.Has(FaultIgnoreActive) {
-		in.Active = nil
 	}
 	u, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, nil)
 	if err != nil {
@@ -329,11 +328,9 @@ func (a *API) patchUser(q *request, sid string) {
 			return
 		}
 		version := u.Version
-		if want != service.AnyVersion {
-			if want != u.Version {
-				q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(u.Version)))
-				return
-			}
+		if err := checkVersion(want, version); err != nil {
+			q.fail(err)
+			return
 		}
 		teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
 		if err != nil {
@@ -387,8 +384,8 @@ func (a *API) deleteUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	if want != service.AnyVersion && want != u.Version {
-		q.fail(scimerr.New(http.StatusPreconditionFailed, "", "If-Match does not match the current version %s", etag(u.Version)))
+	if err := checkVersion(want, u.Version); err != nil {
+		q.fail(err)
 		return
 	}
 	if q.faults.Has(FaultHardDelete) {
