@@ -73,6 +73,10 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-sso-invited-stays", rules: "@jit-invited-activated"},
 	{fault: "keeper-sso-locked-login", rules: "@jit-locked"},
 	{fault: "keeper-sso-cross-tenant", rules: "@jit-other-enterprise"},
+	{fault: "sso-cookie-no-path", rules: "@saml-sign-in"},
+	{fault: "keeper-jit-check-then-act", rules: "@jit-one-user"},
+	{fault: "keeper-sso-route-existing-only", rules: "@jit-domain-routing"},
+	{fault: "keeper-sso-route-any-domain", rules: "@jit-domain-unreserved"},
 
 	// wire faults (faults_test.go): a careless server in front of the reference
 	{fault: "wire-no-discovery", rules: "@spc,@resource-types,@schemas"},
@@ -127,10 +131,7 @@ var faultMatrix = []faultRow{
 var knownGaps = map[string]string{}
 
 // unbrokenRules are rules no fault breaks yet, with what is missing.
-var unbrokenRules = map[string]string{
-	"@saml-sign-in":       "positive flows: a fault that refuses every valid response is not a useful proof (the fault rows prove the refusals)",
-	"@jit-one-user":       "needs a store without serialized transactions (the uniqueness index still holds one user)",
-	"@jit-domain-routing": "needs an SP fault that routes unreserved domains (not built yet)"}
+var unbrokenRules = map[string]string{}
 
 func runFaulty(t *testing.T, row faultRow, tags string) *harness.Result {
 	var refFaults []string

@@ -34,6 +34,7 @@ type samlWorld struct {
 	page    browser.Page
 	b       *browser.Browser
 	pages   []browser.Page // concurrent sign-ins
+	bs      []*browser.Browser
 	persona string
 }
 
@@ -92,6 +93,7 @@ func (r reg) saml() {
 		return w.expectJITUser(n)
 	})
 	r.s1(`^"([^"]*)" is active$`, func(w *World, n string) error { return w.expectStatus(n, "active") })
+	r.s1(`^both sign-ins of "([^"]*)" succeed$`, func(w *World, n string) error { return w.expectBothSignedIn(n) })
 	r.s1(`^exactly one user "([^"]*)" exists$`, func(w *World, n string) error { return w.expectUsers(w.samlEmail(n), 1) })
 	r.s0(`^the browser is sent to the node's identity provider$`, func(w *World) error { return w.expectAtIdP(true) })
 	r.s0(`^the browser is not sent to an identity provider$`, func(w *World) error { return w.expectAtIdP(false) })
@@ -298,16 +300,17 @@ func (w *World) concurrentSignIn(name string) error {
 	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
 	var wg sync.WaitGroup
 	pages := make([]browser.Page, 2)
+	bs := []*browser.Browser{browser.New(w.cfg.HTTP), browser.New(w.cfg.HTTP)}
 	errs := make([]error, 2)
 	for i := range pages {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pages[i], errs[i] = browser.New(w.cfg.HTTP).Get(s.idp.LoginURL() + "?" + q.Encode())
+			pages[i], errs[i] = bs[i].Get(s.idp.LoginURL() + "?" + q.Encode())
 		}()
 	}
 	wg.Wait()
-	s.pages = pages
+	s.pages, s.bs = pages, bs
 	for _, e := range errs {
 		if e != nil {
 			return e
@@ -433,6 +436,26 @@ func (w *World) expectSignedIn(name string) error {
 	return nil
 }
 
+func (w *World) expectBothSignedIn(name string) error {
+	s := w.sso()
+	if len(s.bs) != 2 {
+		return fmt.Errorf("no concurrent sign-ins happened")
+	}
+	for i, b := range s.bs {
+		m, ok, err := w.session(b)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("sign-in %d of %s failed: it ended with %d at %s", i+1, name, s.pages[i].Status, s.pages[i].URL)
+		}
+		if got := fmt.Sprint(m["email"]); !strings.EqualFold(got, w.samlEmail(name)) {
+			return fmt.Errorf("sign-in %d: signed in as %q, want %q", i+1, got, w.samlEmail(name))
+		}
+	}
+	return nil
+}
+
 func (w *World) expectRefused() error {
 	s := w.sso()
 	if s.b == nil {
@@ -497,11 +520,24 @@ func (w *World) expectJITUser(name string) error {
 	return nil
 }
 
+// expectAtIdP: want, the browser ended at this scenario's IdP; not want,
+// it never left the service provider (no IdP at all, not another node's).
 func (w *World) expectAtIdP(want bool) error {
 	s := w.sso()
-	at := strings.HasPrefix(s.page.URL, s.idp.SSOURL())
-	if at != want {
-		return fmt.Errorf("the browser ended at %s (%d)", s.page.URL, s.page.Status)
+	if want {
+		if !strings.HasPrefix(s.page.URL, s.idp.SSOURL()) {
+			return fmt.Errorf("the browser ended at %s (%d), not at the node's identity provider", s.page.URL, s.page.Status)
+		}
+		return nil
+	}
+	sp, err := url.Parse(s.sp.Login)
+	if err != nil {
+		return err
+	}
+	for _, u := range append(append([]string{}, s.b.Redirects...), s.page.URL) {
+		if v, err := url.Parse(u); err == nil && v.Host != "" && v.Host != sp.Host {
+			return fmt.Errorf("the browser was sent to %s", u)
+		}
 	}
 	return nil
 }

@@ -64,15 +64,17 @@ Feature: Just-in-time provisioning through SSO
       And the user "carol" of the other enterprise is unchanged
 
   @jit-one-user
-  Rule: Concurrent first sign-ins create one user
+  Rule: Concurrent first sign-ins create one user, and both sign in
+    Keeper is silent on races; a person who opens two tabs expects both to work, and one vault to exist.
 
     @must @assumption
     Example: Alice opens two tabs
       When "alice" signs in twice at the same time
       Then exactly one user "alice" exists
+      And both sign-ins of "alice" succeed
 
   @jit-domain-routing
-  Rule: Typing an email routes to the node's IdP only when its domain is reserved
+  Rule: Typing an email whose domain is reserved routes to the node's IdP
 
     @must @own-enterprise
     Example: A reserved domain routes to the IdP
@@ -80,7 +82,10 @@ Feature: Just-in-time provisioning through SSO
       When "dana" types the email at the service provider
       Then the browser is sent to the node's identity provider
 
+  @jit-domain-unreserved
+  Rule: Typing an email whose domain is not reserved routes nowhere (the master password is asked)
+
     @must @own-enterprise
-    Example: An unreserved domain does not
+    Example: An unreserved domain does not route
       When "erin" types the email at the service provider
       Then the browser is not sent to an identity provider

@@ -23,6 +23,7 @@ const (
 	FaultIgnoreStatus       Fault = "sso-ignore-status"        // a non-Success StatusCode is accepted
 	FaultOpenRedirect       Fault = "sso-open-redirect"        // any RelayState URL is followed
 	FaultIDPInitiatedAlways Fault = "sso-idp-initiated-always" // unsolicited responses are accepted even when disabled
+	FaultCookieNoPath       Fault = "sso-cookie-no-path"       // the session cookie has no Path: it only reaches pages under the ACS
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

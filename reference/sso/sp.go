@@ -322,8 +322,12 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	sp.sessions[token] = session{userID: user.ID, nodeID: c.NodeID, expires: now.Add(sp.sTTL)}
 	sp.mu.Unlock()
 	sp.log.Info("sso: signed in", "node", c.NodeID, "user", user.ID, "jit_created", created, "solicited", v.inResponseTo != "")
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(sp.sTTL.Seconds())})
+	ck := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(sp.sTTL.Seconds())}
+	if sp.fault(FaultCookieNoPath) {
+		ck.Path = ""
+	}
+	http.SetCookie(w, ck)
 	if v.inResponseTo == "" { // IdP-initiated: RelayState may name where to go
 		returnTo = sp.allowedRedirect(c, r, r.PostFormValue("RelayState"))
 	}

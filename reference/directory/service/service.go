@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -24,6 +25,9 @@ type Service struct {
 	rand   io.Reader
 	faults map[Fault]bool
 	old    oldTokens
+
+	rvMu sync.Mutex // FaultJITCheckThenAct's rendezvous
+	rv   map[string]chan struct{}
 }
 
 // Option configures a Service.

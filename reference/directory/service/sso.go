@@ -17,6 +17,12 @@ const (
 	FaultSSOCrossTenant Fault = "keeper-sso-cross-tenant"  // another enterprise's or node's user signs in
 	FaultSSOInvitedStay Fault = "keeper-sso-invited-stays" // an invited user stays invited after signing in
 	FaultJITInvited     Fault = "keeper-jit-invited"       // a JIT user is created invited, in the root's default role
+	// FaultJITCheckThenAct looks the user up outside the login's transaction
+	// and creates it inside: of two concurrent first logins, the second fails
+	// on the first one's user. (A rendezvous makes the race certain.)
+	FaultJITCheckThenAct  Fault = "keeper-jit-check-then-act"
+	FaultSSORouteAny      Fault = "keeper-sso-route-any-domain"    // an unreserved domain is routed to some SSO node anyway
+	FaultSSORouteExisting Fault = "keeper-sso-route-existing-only" // only emails of existing users are routed
 )
 
 // SSOSettings are the admin-editable parts of a node's SSO configuration.
@@ -135,6 +141,13 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 	if !directory.ValidEmail(email) {
 		return u, false, directory.Errorf(op, directory.KindInvalid, "the assertion carries no valid email address")
 	}
+	mustCreate := false
+	if s.fault(FaultJITCheckThenAct) {
+		if _, err := s.st.GetUserByEmail(ctx, email); errors.Is(err, store.ErrNotFound) {
+			mustCreate = true
+			s.rendezvous(strings.ToLower(email))
+		}
+	}
 	err = s.update(ctx, op, func(tx store.Tx) error {
 		created = false
 		c, err := tx.GetSSOConfig(ctx, nodeID)
@@ -154,6 +167,8 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 		}
 		existing, err := tx.GetUserByEmail(ctx, email)
 		switch {
+		case err == nil && mustCreate: // FaultJITCheckThenAct: the create fails
+			return directory.Errorf(op, directory.KindConflict, "a user %s was created meanwhile", email)
 		case err == nil:
 			if existing.EnterpriseID != c.EnterpriseID && !s.fault(FaultSSOCrossTenant) {
 				return directory.Errorf(op, directory.KindForbidden, "the email belongs to another enterprise")
@@ -233,6 +248,11 @@ func (s *Service) SSORoute(ctx context.Context, email string) (int64, error) {
 	const op = "sso route"
 	st := s.st
 	d, err := st.GetDomain(ctx, directory.EmailDomain(strings.TrimSpace(email)))
+	if err != nil && s.fault(FaultSSORouteAny) {
+		if cs, err := st.ListSSOConfigs(ctx, 0); err == nil && len(cs) > 0 {
+			return cs[0].NodeID, nil
+		}
+	}
 	if err != nil {
 		return 0, directory.Errorf(op, directory.KindNotFound, "the domain is not reserved")
 	}
@@ -248,8 +268,35 @@ func (s *Service) SSORoute(ctx context.Context, email string) (int64, error) {
 		}
 		return 0, directory.Errorf(op, directory.KindNotFound, "the user's node has no SSO")
 	}
-	if len(cs) == 1 {
+	if len(cs) == 1 && !s.fault(FaultSSORouteExisting) {
 		return cs[0].NodeID, nil
 	}
 	return 0, directory.Errorf(op, directory.KindNotFound, "no single SSO node for the domain")
+}
+
+// rendezvous waits (at most 300 ms) until a second caller arrives with the
+// same key; for FaultJITCheckThenAct only.
+func (s *Service) rendezvous(key string) {
+	s.rvMu.Lock()
+	if ch, ok := s.rv[key]; ok {
+		delete(s.rv, key)
+		s.rvMu.Unlock()
+		close(ch)
+		return
+	}
+	if s.rv == nil {
+		s.rv = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	s.rv[key] = ch
+	s.rvMu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(300 * time.Millisecond):
+		s.rvMu.Lock()
+		if s.rv[key] == ch {
+			delete(s.rv, key)
+		}
+		s.rvMu.Unlock()
+	}
 }
