@@ -27,7 +27,7 @@ func TestWithoutAdminAPI(t *testing.T) {
 	skipped := 0
 	for _, s := range res.Scenarios {
 		needs := false
-		for _, tag := range []string{"@needs-admin", "@own-node", "@own-enterprise", "@needs-other-node"} {
+		for _, tag := range []string{"@needs-admin", "@needs-sp", "@own-node", "@own-enterprise", "@needs-other-node"} {
 			needs = needs || contains(s.Tags, tag)
 		}
 		if needs {

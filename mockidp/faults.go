@@ -31,7 +31,7 @@ const (
 	FaultWrongRecipient    Fault = "wrong-recipient"              // SubjectConfirmationData Recipient is another ACS
 	FaultWrongDestination  Fault = "wrong-destination"            // Response Destination is another ACS
 	FaultWrongInResponseTo Fault = "wrong-in-response-to"         // InResponseTo names no request of the SP
-	FaultReplay            Fault = "replay"                       // the previous Response for this SP, sent again byte for byte
+	FaultReplay            Fault = "replay"                       // the user's previous Response to this SP, sent again byte for byte
 	FaultCommentNameID     Fault = "comment-nameid"               // signed for user@dom.evil.test, then <!----> after user@dom
 	FaultTwoAssertions     Fault = "two-assertions"               // a second, unsigned Assertion for another user after the signed one
 	FaultWrongIssuer       Fault = "wrong-issuer"                 // Issuer is another IdP (signature by the trusted key)

@@ -65,7 +65,7 @@ type IdP struct {
 	mu    sync.Mutex
 	sps   map[string]*saml.EntityDescriptor // by entity ID
 	order []string                          // registration order
-	last  map[string]Minted                 // last response per SP, for FaultReplay
+	last  map[string]Minted                 // last response per SP and user, for FaultReplay
 
 	rogueOnce sync.Once
 	rogueKey  *rsa.PrivateKey

@@ -52,10 +52,10 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	}
 	if fs[FaultReplay] {
 		p.mu.Lock()
-		m, ok := p.last[ed.EntityID]
+		m, ok := p.last[lastKey(ed.EntityID, req.User)]
 		p.mu.Unlock()
 		if !ok {
-			return Minted{}, fmt.Errorf("mockidp: replay: no earlier response for %s", ed.EntityID)
+			return Minted{}, fmt.Errorf("mockidp: replay: no earlier response for %s to %s", req.User, ed.EntityID)
 		}
 		return m, nil
 	}
@@ -161,7 +161,7 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	}
 	m := Minted{ACS: acs, RelayState: req.RelayState, XML: buf, ID: resp.ID}
 	p.mu.Lock()
-	p.last[ed.EntityID] = m
+	p.last[lastKey(ed.EntityID, u.Email)] = m
 	p.mu.Unlock()
 	p.log.Info("mockidp: response minted", "sp", ed.EntityID, "user", u.Email, "faults", req.Faults, "response_id", resp.ID)
 	return m, nil
@@ -314,3 +314,7 @@ func signWith(key *rsa.PrivateKey, cert *x509.Certificate, el *etree.Element) (*
 	signed.InsertChildAt(at, sig)
 	return signed, nil
 }
+
+// lastKey keys the last response per SP and user: a replay sends the user's
+// own previous response again, whatever other logins happened meanwhile.
+func lastKey(sp, email string) string { return sp + "\x00" + key(email) }

@@ -344,10 +344,11 @@ func run(s *stack, c faultCase) (browser.Page, *browser.Browser) {
 	if c.policy != "" {
 		s.setPolicy(c.policy)
 	}
-	if c.fault == mockidp.FaultReplay {
-		s.idpLogin(browser.New(s.srv.Client()), "bob@acme.example")
-	}
 	b := browser.New(s.srv.Client())
+	if c.fault == mockidp.FaultReplay { // bob's response, posted a second time
+		s.idpLogin(browser.New(s.srv.Client()), "bob@acme.example")
+		return s.idpLogin(b, "bob@acme.example", c.fault), b
+	}
 	if c.spInit {
 		return s.spLogin(b, "alice@acme.example", c.fault), b
 	}

@@ -78,6 +78,9 @@ type Config struct {
 	// KeepData leaves what scenarios created in place (the default is to
 	// remove it where the target allows: a throwaway database does not need it).
 	KeepData bool
+	// SP is a vendor's SAML service provider for the @saml and @jit
+	// scenarios; nil: the suite configures SSO nodes through the admin API.
+	SP *ServiceProvider
 	// HTTP is the HTTP client (default: 30 s timeout).
 	HTTP *http.Client
 	// Report, if set, receives every scenario's outcome.

@@ -183,6 +183,9 @@ func (w *World) prepare() error {
 			return skipError{"the target's ServiceProviderConfig does not advertise " + f.feature + ".supported"}
 		}
 	}
+	if w.has("@needs-sp") && w.admin == nil && w.cfg.SP == nil {
+		return skipError{"needs a SAML service provider: the provkit admin API to configure one (--admin-url) or a vendor's (--sp-metadata)"}
+	}
 	if w.has("@needs-admin") || w.has("@own-node") || w.has("@own-enterprise") {
 		if w.admin == nil {
 			return skipError{"needs the provkit admin API, and none was given (--admin-url, --admin-token)"}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 type idpFlags struct {
 	addr, baseURL, users, persona, entityID string
+	keyFile                                 string
 	spMetadata                              multiFlag
 	attrEmail, attrFirst, attrLast          string
 }
@@ -37,6 +39,7 @@ func idpFlagSet(f *idpFlags) *flag.FlagSet {
 	fs.StringVar(&f.users, "users", "", "users `file` (YAML or JSON); users can also be added through the JSON API")
 	fs.StringVar(&f.persona, "persona", "generic", "IdP `persona`: "+strings.Join(mockidp.PersonaNames(), ", "))
 	fs.StringVar(&f.entityID, "entity-id", "", "override the persona's IdP entity `ID`")
+	fs.StringVar(&f.keyFile, "key-file", "", "PEM `file` with the signing key and certificate; created on first use, so an SP keeps trusting the IdP across restarts (default: a fresh key each start)")
 	fs.Var(&f.spMetadata, "sp-metadata", "SP metadata `URL|FILE` to trust (repeatable)")
 	fs.StringVar(&f.attrEmail, "attr-email", "", "email attribute `name` (default: the persona's)")
 	fs.StringVar(&f.attrFirst, "attr-first", "", "first name attribute `name` (default: the persona's)")
@@ -97,8 +100,19 @@ func runIDP(ctx context.Context, args []string, _ env, stdout, stderr io.Writer)
 		base = baseURL(ln.Addr())
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	idp, err := mockidp.New(mockidp.Config{BaseURL: base, Persona: &per, EntityID: f.entityID, Users: users, Logger: logger,
-		Attrs: mockidp.AttrNames{Email: f.attrEmail, First: f.attrFirst, Last: f.attrLast}})
+	cfg := mockidp.Config{BaseURL: base, Persona: &per, EntityID: f.entityID, Users: users, Logger: logger,
+		Attrs: mockidp.AttrNames{Email: f.attrEmail, First: f.attrFirst, Last: f.attrLast}}
+	if f.keyFile != "" {
+		key, cert, created, err := mockidp.LoadOrCreateKeyFile(f.keyFile, rand.Reader, time.Now())
+		if err != nil {
+			return fail("%v", err)
+		}
+		cfg.Key, cfg.Cert = key, cert
+		if created {
+			fmt.Fprintf(stdout, "created the signing key file %s (keep it: the SP trusts its certificate)\n", f.keyFile)
+		}
+	}
+	idp, err := mockidp.New(cfg)
 	if err != nil {
 		return fail("%v", err)
 	}

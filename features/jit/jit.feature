@@ -1,4 +1,4 @@
-@jit @keeper @needs-admin
+@jit @keeper @needs-sp
 Feature: Just-in-time provisioning through SSO
   "Enable Just-In-Time Provisioning" is on by default; a JIT user gets the node's default role and an active vault
   at once; SCIM-provisioned users "type their email and are sent to the IdP"; typing an email routes to the IdP

@@ -1,4 +1,4 @@
-@saml @needs-admin
+@saml @needs-sp
 Feature: The service provider checks every condition of an assertion
   A signed assertion is valid only for this service provider, this ACS, this request and this moment, and only
   once. Sources: SAML 2.0 Core §2.5 (Conditions, AudienceRestriction), §3.2.2 (Destination, InResponseTo, Status);
@@ -79,7 +79,7 @@ Feature: The service provider checks every condition of an assertion
     @must @saml2
     Example: The same response is posted a second time
       Given "bob" has signed in through the identity provider
-      When "alice" signs in through the identity provider with the fault "replay"
+      When "bob" signs in through the identity provider with the fault "replay"
       Then the sign-in is refused
 
   @saml-issuer

@@ -1,4 +1,4 @@
-@saml @needs-admin
+@saml @needs-sp
 Feature: Identity providers sign people in to an SSO node
   Keeper supports "both IdP-initiated login flows and SP-initiated flows" (Keeper Enterprise guide, SSO JIT page);
   the service provider of a node lives at Keeper's URL shapes (entity /api/rest/sso/saml/{id}, ACS

@@ -1,4 +1,4 @@
-@saml @needs-admin
+@saml @needs-sp
 Feature: The service provider trusts only what the IdP signed
   A SAML response is proof only through an XML signature by the key in the IdP's metadata, over the very element
   the service provider reads. Sources: SAML 2.0 Core §5 and Profiles §4.1.3.5 (assertions must be signed, directly

@@ -1,0 +1,146 @@
+package steps
+
+// The SAML and JIT scenarios against a vendor's service provider. The vendor
+// trusts one mock IdP (its metadata, its key kept in a key file: see
+// docs/sso.md, "Testing your own service provider"); the suite serves that
+// IdP at the address the vendor trusts, reads the SP's metadata for its
+// entity ID and ACS, starts SP-initiated logins at the SP's login URL and
+// asks the SP's session page whether the browser is signed in. What needs an
+// administrator of the SP (its signature policy, JIT off, locking a user) is
+// skipped with the reason; what a scenario creates or refuses is read through
+// the vendor's SCIM endpoint (the target).
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/crewjam/saml"
+
+	"github.com/provkit/provkit/internal/browser"
+	"github.com/provkit/provkit/internal/scimclient"
+	"github.com/provkit/provkit/mockidp"
+)
+
+// ServiceProvider is a vendor's SAML service provider under test.
+type ServiceProvider struct {
+	// Metadata is the SP's metadata URL (its entity ID and ACS come from it).
+	Metadata string
+	// LoginURL starts an SP-initiated login (the SP redirects or posts the
+	// browser to the IdP's SSO URL).
+	LoginURL string
+	// SessionURL is a page of the SP that answers 200 and names the user's
+	// email only to a signed-in browser.
+	SessionURL string
+	// IdP is the mock IdP the SP trusts; the caller serves it at its base URL.
+	IdP *mockidp.IdP
+
+	once sync.Once
+	urls spURLs
+	err  error
+}
+
+// setup reads the SP's metadata and registers the SP with the IdP, once.
+func (sp *ServiceProvider) setup(ctx context.Context, c *http.Client) (spURLs, error) {
+	sp.once.Do(func() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, sp.Metadata, nil)
+		if err != nil {
+			sp.err = fmt.Errorf("the SP metadata URL: %w", err)
+			return
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			sp.err = fmt.Errorf("reading the SP metadata: %w", err)
+			return
+		}
+		defer resp.Body.Close()
+		md, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil || resp.StatusCode != http.StatusOK {
+			sp.err = fmt.Errorf("reading the SP metadata: %s %v", resp.Status, err)
+			return
+		}
+		ids, err := sp.IdP.RegisterSP(md)
+		if err != nil {
+			sp.err = fmt.Errorf("the mock IdP cannot use the SP metadata: %w", err)
+			return
+		}
+		var ed saml.EntityDescriptor
+		if err := xml.Unmarshal(md, &ed); err != nil || len(ids) == 0 {
+			sp.err = fmt.Errorf("the SP metadata has no entity: %v", err)
+			return
+		}
+		sp.urls = spURLs{EntityID: ids[0], Login: sp.LoginURL, Metadata: sp.Metadata}
+		for _, d := range ed.SPSSODescriptors {
+			for _, a := range d.AssertionConsumerServices {
+				if a.Binding == saml.HTTPPostBinding && sp.urls.ACS == "" {
+					sp.urls.ACS = a.Location
+				}
+			}
+		}
+	})
+	return sp.urls, sp.err
+}
+
+// vendorSetup points the scenario at the vendor's SP and its trusted IdP.
+func (w *World) vendorSetup(persona string) error {
+	sp := w.cfg.SP
+	s := w.sso()
+	if got := sp.IdP.Persona().Name; persona != got {
+		return skipError{fmt.Sprintf("the service provider trusts the mock IdP as the %q persona; this scenario needs %q (--idp-persona)", got, persona)}
+	}
+	urls, err := sp.setup(w.ctx, w.cfg.HTTP)
+	if err != nil {
+		return err
+	}
+	s.idp, s.persona, s.sp, s.vendor = sp.IdP, persona, urls, true
+	return nil
+}
+
+// needAdmin skips a step an SP administrator would take: against a vendor's
+// SP, or without the provkit admin API.
+func (w *World) needAdmin(what string) error {
+	if w.cfg.SP != nil || w.admin == nil {
+		return skipError{"needs the provkit admin API to " + what + " (a vendor SP is configured by its own administrator)"}
+	}
+	return nil
+}
+
+// vendorSession asks the vendor SP's session page whether b is signed in.
+func (w *World) vendorSession(b *browser.Browser, email string) (map[string]any, bool, error) {
+	req, err := http.NewRequestWithContext(w.ctx, http.MethodGet, w.cfg.SP.SessionURL, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	req.Header.Set("Accept", "application/json, text/html")
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, false, err
+	}
+	if !strings.Contains(strings.ToLower(string(body)), strings.ToLower(email)) {
+		return map[string]any{"email": "(the session page does not name " + email + ")"}, true, nil
+	}
+	return map[string]any{"email": email}, true, nil
+}
+
+// scimUsers counts the target's users with the email as userName, for the
+// JIT checks when there is no admin API (a vendor's SCIM endpoint).
+func (w *World) scimUsers(email string) (active bool, n int, err error) {
+	c := w.cfg.client(w.cfg.Target, w.rec)
+	q := url.Values{"filter": {fmt.Sprintf("userName eq %q", email)}}
+	ex, err := c.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users?" + q.Encode()})
+	if err := okOr(ex, err, "looking up "+email+" through SCIM"); err != nil {
+		return false, 0, err
+	}
+	n = int(ex.Get("totalResults").Int())
+	return ex.Get("Resources.0.active").Bool(), n, nil
+}
