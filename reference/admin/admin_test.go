@@ -169,6 +169,7 @@ type node struct {
 	DefaultRoleID string  `json:"default_role_id"`
 	Settings      struct {
 		Deprovision string `json:"deprovision"`
+		Reprovision string `json:"reprovision"`
 		AutoApprove bool   `json:"auto_approve"`
 	} `json:"settings"`
 	SCIM  *endpoint `json:"scim"`
@@ -787,4 +788,28 @@ func TestTeams(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{fmt.Sprint(alice.ID): alice.Email, fmt.Sprint(bob.ID): bob.Email}, got)
 	e.do("GET", "/teams/AAAAAAAAAAAAAAAAAAAAAA", nil).errCode(t, 404, "not_found")
+}
+
+// Two administrators change different settings of one node at the same
+// time: both changes hold (the PATCH reads and writes in one transaction).
+func TestNodeSettingsConcurrentPatches(t *testing.T) {
+	e := newEnv(t)
+	acme := e.createEnterprise("Acme", 10)
+	for i := range 40 {
+		n := into[node](t, e.do("POST", "/enterprises/"+acme.ID+"/nodes", map[string]any{"name": fmt.Sprintf("N%d", i)}), http.StatusCreated)
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for j, body := range []map[string]any{{"deprovision": "delete"}, {"reprovision": "conflict"}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[j] = e.do("PATCH", "/nodes/"+n.ID+"/settings", body).status
+			}()
+		}
+		wg.Wait()
+		require.Equal(t, []int{http.StatusOK, http.StatusOK}, codes)
+		got := into[node](t, e.do("GET", "/nodes/"+n.ID, nil), http.StatusOK)
+		require.Equal(t, "delete", got.Settings.Deprovision, "round %d: a concurrent PATCH lost deprovision", i)
+		require.Equal(t, "conflict", got.Settings.Reprovision, "round %d: a concurrent PATCH lost reprovision", i)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/directory/service"
 )
 
 // node reads the node named by the path variable "id".
@@ -64,27 +65,23 @@ func (a *api) patchNodeSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, &in, false); err != nil {
 		return err
 	}
-	set := n.Settings // members left out keep their value
+	var p service.NodeSettingsPatch // members left out keep their value (read in the transaction)
 	if in.Deprovision != nil {
-		switch m := directory.DeprovisionMode(*in.Deprovision); m {
-		case directory.DeprovisionLock, directory.DeprovisionDelete:
-			set.Deprovision = m
-		default:
+		m := directory.DeprovisionMode(*in.Deprovision)
+		if m != directory.DeprovisionLock && m != directory.DeprovisionDelete {
 			return invalid("deprovision", "deprovision must be %q or %q", directory.DeprovisionLock, directory.DeprovisionDelete)
 		}
+		p.Deprovision = &m
 	}
 	if in.Reprovision != nil {
-		switch m := directory.ReprovisionMode(*in.Reprovision); m {
-		case directory.ReprovisionLink, directory.ReprovisionConflict:
-			set.Reprovision = m
-		default:
+		m := directory.ReprovisionMode(*in.Reprovision)
+		if m != directory.ReprovisionLink && m != directory.ReprovisionConflict {
 			return invalid("reprovision", "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
 		}
+		p.Reprovision = &m
 	}
-	if in.AutoApprove != nil {
-		set.AutoApprove = *in.AutoApprove
-	}
-	if n, err = a.svc.UpdateNodeSettings(r.Context(), n.ID, set); err != nil {
+	p.AutoApprove = in.AutoApprove
+	if n, err = a.svc.PatchNodeSettings(r.Context(), n.ID, p); err != nil {
 		return err
 	}
 	return a.writeNode(w, r, n, http.StatusOK)

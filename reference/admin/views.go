@@ -134,14 +134,16 @@ type nodeView struct {
 
 type nodeSettingsView struct {
 	Deprovision directory.DeprovisionMode `json:"deprovision"`
+	Reprovision directory.ReprovisionMode `json:"reprovision"`
 	AutoApprove bool                      `json:"auto_approve"`
 }
 
 func viewNode(n directory.Node, ep *endpointView) nodeView {
 	return nodeView{ID: idString(n.ID), EnterpriseID: idString(n.EnterpriseID), ParentID: optID(n.ParentID),
 		Name: n.Name, DefaultRoleID: idString(n.DefaultRoleID),
-		Settings: nodeSettingsView{Deprovision: n.Settings.Deprovision, AutoApprove: n.Settings.AutoApprove},
-		SCIM:     ep}
+		Settings: nodeSettingsView{Deprovision: n.Settings.Deprovision, Reprovision: n.Settings.Reprovision,
+			AutoApprove: n.Settings.AutoApprove},
+		SCIM: ep}
 }
 
 type nodeDetailView struct {

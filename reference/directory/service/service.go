@@ -188,34 +188,66 @@ func (s *Service) SetDefaultRole(ctx context.Context, nodeID, roleID int64) (dir
 	return n, err
 }
 
-// UpdateNodeSettings changes a node's provisioning settings. Turning
-// auto-approve on approves what is approvable at once.
+// UpdateNodeSettings replaces a node's provisioning settings (empty modes
+// take the defaults). Turning auto-approve on approves what is approvable at once.
 func (s *Service) UpdateNodeSettings(ctx context.Context, nodeID int64, set directory.NodeSettings) (directory.Node, error) {
-	switch set.Deprovision {
-	case "":
+	if set.Deprovision == "" {
 		set.Deprovision = directory.DeprovisionLock
-	case directory.DeprovisionLock, directory.DeprovisionDelete:
-	default:
-		return directory.Node{}, directory.Errorf("update node", directory.KindInvalid, "deprovision must be %q or %q", directory.DeprovisionLock, directory.DeprovisionDelete)
 	}
-	switch set.Reprovision {
-	case "":
+	if set.Reprovision == "" {
 		set.Reprovision = directory.ReprovisionLink
-	case directory.ReprovisionLink, directory.ReprovisionConflict:
-	default:
-		return directory.Node{}, directory.Errorf("update node", directory.KindInvalid, "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
+	}
+	return s.PatchNodeSettings(ctx, nodeID, NodeSettingsPatch{Deprovision: &set.Deprovision, Reprovision: &set.Reprovision,
+		AutoApprove: &set.AutoApprove})
+}
+
+// NodeSettingsPatch changes some of a node's settings; nil members keep
+// their value.
+type NodeSettingsPatch struct {
+	Deprovision *directory.DeprovisionMode
+	Reprovision *directory.ReprovisionMode
+	AutoApprove *bool
+}
+
+// PatchNodeSettings changes the settings the patch names, reading and
+// writing the node in one transaction, so two concurrent patches of
+// different settings both hold. Turning auto-approve on approves what is
+// approvable at once.
+func (s *Service) PatchNodeSettings(ctx context.Context, nodeID int64, p NodeSettingsPatch) (directory.Node, error) {
+	const op = "update node"
+	if p.Deprovision != nil {
+		switch *p.Deprovision {
+		case directory.DeprovisionLock, directory.DeprovisionDelete:
+		default:
+			return directory.Node{}, directory.Errorf(op, directory.KindInvalid, "deprovision must be %q or %q", directory.DeprovisionLock, directory.DeprovisionDelete)
+		}
+	}
+	if p.Reprovision != nil {
+		switch *p.Reprovision {
+		case directory.ReprovisionLink, directory.ReprovisionConflict:
+		default:
+			return directory.Node{}, directory.Errorf(op, directory.KindInvalid, "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
+		}
 	}
 	var n directory.Node
-	err := s.update(ctx, "update node", func(tx store.Tx) error {
+	err := s.update(ctx, op, func(tx store.Tx) error {
 		var err error
 		if n, err = tx.GetNode(ctx, nodeID); err != nil {
 			return err
 		}
-		n.Settings = set
+		if p.Deprovision != nil {
+			n.Settings.Deprovision = *p.Deprovision
+		}
+		if p.Reprovision != nil {
+			n.Settings.Reprovision = *p.Reprovision
+		}
+		if p.AutoApprove != nil {
+			n.Settings.AutoApprove = *p.AutoApprove
+		}
 		if err := tx.UpdateNode(ctx, n); err != nil {
 			return err
 		}
-		if set.AutoApprove {
+		if n.Settings.AutoApprove {
 			_, err = s.approve(ctx, tx, n.EnterpriseID, n.ID)
 		}
 		return err
