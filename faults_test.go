@@ -290,6 +290,10 @@ var emailish = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // wireFaults are the faults by name.
 var wireFaults = map[string]wireFault{
+	// a strict RFC 7644 filter parser: an unquoted string value (Entra ID's externalId eq jyoung) is invalidFilter
+	"wire-unquoted-filter-rejected": refuse(http.StatusBadRequest, "invalidFilter", func(r *http.Request, _, _ string) bool {
+		return r.Method == http.MethodGet && hasUnquotedValue(r.URL.Query().Get("filter"))
+	}),
 	"wire-no-discovery": refuse(http.StatusNotFound, "", is("", "ServiceProviderConfig", "ResourceTypes", "Schemas")),
 	"wire-bearer-case": refuse(http.StatusUnauthorized, "", func(r *http.Request, _, _ string) bool {
 		return strings.HasPrefix(r.Header.Get("Authorization"), "bearer ")
@@ -526,4 +530,20 @@ var wireFaults = map[string]wireFault{
 		}
 		c.write(w)
 	}),
+}
+
+var unquotedFilterValue = regexp.MustCompile(`(?i)\s(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+([^"\s()\[\]]+)`)
+
+// hasUnquotedValue reports whether a filter compares with a bare word that
+// is not a JSON literal (true, false, null, a number).
+func hasUnquotedValue(f string) bool {
+	for _, m := range unquotedFilterValue.FindAllStringSubmatch(f, -1) {
+		switch w := strings.ToLower(m[1]); {
+		case w == "true" || w == "false" || w == "null":
+		case strings.Trim(w, "0123456789.-+e") == "":
+		default:
+			return true
+		}
+	}
+	return false
 }

@@ -24,6 +24,7 @@ func registerSteps(sc *godog.ScenarioContext) {
 	r.keeper()
 	r.assertions()
 	r.saml() // saml.go
+	r.idp()  // idp.go
 }
 
 func run(ctx context.Context, f func(*World) error) error {

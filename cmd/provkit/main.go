@@ -1,12 +1,11 @@
 // Command provkit is the SCIM 2.0 / SAML conformance tool. Subcommands:
 //
+//	provkit test      run the conformance suite (the bundled reference, or --target)
 //	provkit serve     run the bundled Keeper-like reference server
+//	provkit idp       run the mock SAML identity provider
+//	provkit simulate  send an identity provider's SCIM traffic to a target
 //	provkit version   print the version
 //	provkit help      show help
-//
-// test, idp and simulate are reserved for the conformance runner, the mock
-// identity provider and the IdP traffic simulator; they are not available yet
-// and exit with status 2.
 //
 // Exit status: 0 success, 1 failure at run time, 2 usage error.
 package main
@@ -38,7 +37,7 @@ type env func(string) string
 type command struct {
 	name    string
 	summary string
-	// run is nil for a command that is not available yet.
+	// run is nil only for help, which run handles itself.
 	run func(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int
 	// help prints the command's help to w.
 	help func(w io.Writer)
@@ -54,7 +53,7 @@ func commands() []command {
 			help: func(w io.Writer) { fmt.Fprintln(w, "Usage: provkit help [command]") }},
 		{name: "test", summary: "run the conformance suite against a target", run: testCommand, help: testHelp},
 		{name: "idp", summary: "run the mock SAML identity provider", run: runIDP, help: idpHelp},
-		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target"},
+		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target", run: runSimulate, help: simulateHelp},
 	}
 }
 
@@ -80,10 +79,6 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "provkit: unknown command %q (run 'provkit help')\n", name)
 		return exitUsage
 	}
-	if c.run == nil {
-		fmt.Fprintf(stderr, "provkit %s: not available yet (planned: %s)\n", c.name, c.summary)
-		return exitUsage
-	}
 	return c.run(ctx, rest, getenv, stdout, stderr)
 }
 
@@ -107,10 +102,6 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "provkit help: unknown command %q (run 'provkit help')\n", args[0])
 			return exitUsage
 		}
-		if c.run == nil && c.name != "help" {
-			fmt.Fprintf(stdout, "provkit %s: %s.\nNot available yet: it is planned and exits with status 2 for now.\n", c.name, c.summary)
-			return exitOK
-		}
 		c.help(stdout)
 		return exitOK
 	}
@@ -122,16 +113,7 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("provkit: SCIM 2.0 / SAML conformance tool with a Keeper-like reference server\n\n")
 	b.WriteString("Usage:\n  provkit <command> [flags]\n\nCommands:\n")
-	var later []command
 	for _, c := range commands() {
-		if c.run == nil && c.name != "help" {
-			later = append(later, c)
-			continue
-		}
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
-	}
-	b.WriteString("\nNot available yet (planned; for now they exit with status 2):\n")
-	for _, c := range later {
 		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'provkit help <command>' for a command's flags.\n")
