@@ -18,6 +18,7 @@ import (
 
 	"github.com/provkit/provkit/internal/harness"
 	"github.com/provkit/provkit/reference"
+	"github.com/provkit/provkit/reports"
 	"github.com/provkit/provkit/steps"
 )
 
@@ -27,6 +28,7 @@ const (
 	tokenEnv            = "PROVKIT_TOKEN"
 	adminURLEnv         = "PROVKIT_ADMIN_URL"
 	targetAdminTokenEnv = "PROVKIT_ADMIN_TOKEN"
+	reportDirEnv        = "PROVKIT_REPORT_DIR"
 )
 
 type testFlags struct {
@@ -36,6 +38,15 @@ type testFlags struct {
 	formats              stringList
 	concurrency          int
 	strict               bool
+	sp                   spFlags
+	reportDir            string
+}
+
+// testHooks let tests reach into a run: reference faults for the bundled
+// server (a run with failures), and the configuration before it runs.
+type testHooks struct {
+	faults     []string
+	configured func(*harness.Config)
 }
 
 // stringList is a repeatable string flag.
@@ -55,6 +66,8 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")
 	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
 	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise")
+	addSPFlags(fs, &f.sp)
+	fs.StringVar(&f.reportDir, "report-dir", "", "write report.html, junit.xml, cucumber.json and summary.md into `DIR` (default: $"+reportDirEnv+")")
 	return fs
 }
 
@@ -72,7 +85,10 @@ user's state) use the provkit admin API given by --admin-url and
 --admin-token (docs/admin-api.md); without it they are skipped, saying why.
 
 It checks the target and token first, prints a live progress line on
-stderr, and closes with a summary by area and the failed scenarios.
+stderr, and closes with a summary by area and the failed scenarios. With
+--report-dir it also writes an HTML report (one self-contained file), JUnit
+XML, cucumber JSON and a Markdown summary for a pull request comment, with
+tokens, cookies and SAML signatures redacted (docs/reports.md).
 
 Exit status: 0 every scenario passed (or was skipped), 1 a scenario failed,
 2 usage error, unreachable target or refused token.
@@ -81,6 +97,9 @@ Examples:
   provkit test
   provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
   provkit test --tags '@must && ~@large' --format pretty --format junit:out.xml --format cucumber:out.json
+  provkit test --target "$URL" --token "$TOKEN" --report-dir reports
+  provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml,@jit' --sp-metadata https://sp.example/saml/metadata \
+    --sp-login-url https://sp.example/saml/login --sp-session-url https://sp.example/api/me --idp-key-file idp.pem
 
 Flags:
 `)
@@ -106,6 +125,10 @@ func runTest(args []string) int {
 
 // testCommand runs `provkit test`.
 func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
+	return testCommandWith(ctx, args, getenv, stdout, stderr, testHooks{})
+}
+
+func testCommandWith(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer, hooks testHooks) int {
 	var f testFlags
 	fs := testFlagSet(&f)
 	if status, ok := parseFlags(fs, args, testHelp, stdout, stderr); !ok {
@@ -120,6 +143,7 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 	fromEnv(&f.token, "token", tokenEnv)
 	fromEnv(&f.adminURL, "admin-url", adminURLEnv)
 	fromEnv(&f.adminToken, "admin-token", targetAdminTokenEnv)
+	fromEnv(&f.reportDir, "report-dir", reportDirEnv)
 	if _, ok := harness.Profiles[f.profile]; !ok {
 		return usageError(stderr, "test", "unknown profile %q (one of: %s)", f.profile, strings.Join(profileNames(), ", "))
 	}
@@ -131,6 +155,9 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 	}
 	if f.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
 		return usageError(stderr, "test", "--token and --admin-url need --target")
+	}
+	if err := f.sp.check(fs, f.target); err != nil {
+		return usageError(stderr, "test", "%v", err)
 	}
 
 	cfg := harness.Config{
@@ -144,7 +171,7 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if f.target == "" {
-		closeRef, err := startBundled(ctx, &cfg, stderr)
+		closeRef, err := startBundled(ctx, &cfg, hooks.faults, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "provkit test: starting the bundled reference server: %v\n", err)
 			return exitFail
@@ -157,6 +184,25 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 		}
 	}
 
+	if f.sp.metadata != "" {
+		sp, stopIdP, err := f.sp.start(ctx, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "provkit test: %v\n", err)
+			return exitUsage
+		}
+		defer stopIdP()
+		cfg.SP = sp
+	}
+
+	if f.reportDir != "" {
+		// fail before the run, not after it, when the directory cannot be written
+		if err := checkDir(f.reportDir); err != nil {
+			return usageError(stderr, "test", "--report-dir: %v", err)
+		}
+	}
+	if hooks.configured != nil {
+		hooks.configured(&cfg)
+	}
 	if err := harness.Preflight(ctx, cfg); err != nil {
 		fmt.Fprintf(stderr, "provkit test: %v\n", err)
 		return exitUsage
@@ -177,6 +223,12 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 	if cfg.Admin == nil {
 		fmt.Fprintln(stdout, "(no admin API: give --admin-url and --admin-token to run the administrator's scenarios)")
 	}
+	if f.reportDir != "" {
+		if err := writeReports(f.reportDir, res, cfg, stdout); err != nil {
+			fmt.Fprintf(stderr, "provkit test: %v\n", err)
+			return exitFail
+		}
+	}
 	if !res.Passed() {
 		return exitFail
 	}
@@ -186,8 +238,8 @@ func testCommand(ctx context.Context, args []string, getenv env, stdout, stderr 
 // startBundled opens the reference server on a throwaway database, serves
 // it on a loopback port, seeds the demo and points cfg at it: Acme's node
 // is the target, Globex's node the second enterprise.
-func startBundled(ctx context.Context, cfg *harness.Config, stderr io.Writer) (func(), error) {
-	srv, err := reference.Open(ctx, reference.Config{
+func startBundled(ctx context.Context, cfg *harness.Config, faults []string, stderr io.Writer) (func(), error) {
+	srv, err := reference.Open(ctx, reference.Config{Faults: faults,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		return nil, err
@@ -221,4 +273,42 @@ func startBundled(ctx context.Context, cfg *harness.Config, stderr io.Writer) (f
 	cfg.KeepData = true // the database is thrown away
 	fmt.Fprintf(stderr, "provkit test: bundled reference server at %s (throwaway database), profile %s\n", ln.Addr(), cfg.Profile)
 	return closeAll, nil
+}
+
+// checkDir makes the report directory and checks that it can be written.
+func checkDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".provkit-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeReports writes the four reports of a run into dir, with every token
+// the run used redacted, and says where they are.
+func writeReports(dir string, res *harness.Result, cfg harness.Config, stdout io.Writer) error {
+	secrets := []string{cfg.Target.Token}
+	for _, ep := range []*steps.Endpoint{cfg.Admin, cfg.Other} {
+		if ep != nil {
+			secrets = append(secrets, ep.Token)
+		}
+	}
+	start := time.Now()
+	paths, err := reports.Write(dir, res, reports.Options{Target: cfg.Target.URL, Version: versionString(), Secrets: secrets})
+	if err != nil {
+		return err
+	}
+	var size int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			size += st.Size()
+		}
+	}
+	fmt.Fprintf(stdout, "Reports in %s: %s, %s, %s, %s (%d KiB, written in %s)\n", dir, reports.HTMLFile, reports.JUnitFile,
+		reports.CucumberFile, reports.SummaryFile, (size+1023)/1024, time.Since(start).Round(time.Millisecond))
+	return nil
 }

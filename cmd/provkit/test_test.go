@@ -3,15 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/provkit/provkit/internal/chromium"
+	"github.com/provkit/provkit/internal/harness"
 )
 
 func runTestCLI(env map[string]string, args ...string) (int, string, string) {
@@ -77,4 +84,250 @@ func TestTestCommandRefusedTokenFromEnv(t *testing.T) {
 	assert.Contains(t, stdout, "Failed (")
 	assert.Contains(t, stdout, "FAILED")
 	assert.Contains(t, stdout, "no admin API")
+}
+
+// ---- --report-dir ----
+
+// artifactsEnv names the directory where tests keep build artefacts (the
+// report's screenshot); default: the test's temporary directory.
+const artifactsEnv = "PROVKIT_ARTIFACTS"
+
+func artifactsDir(t *testing.T) string {
+	if d := os.Getenv(artifactsEnv); d != "" {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+		return d
+	}
+	return t.TempDir()
+}
+
+// runWithFault runs `provkit test --report-dir` against the bundled
+// reference with a reference fault on, and returns the report directory
+// and every token the run used.
+func runWithFault(t *testing.T, fault, tags string) (dir string, secrets []string, stdout string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "reports")
+	var out, errOut bytes.Buffer
+	code := testCommandWith(context.Background(), []string{"--tags", tags, "--report-dir", dir},
+		func(string) string { return "" }, &out, &errOut, testHooks{faults: []string{fault},
+			configured: func(c *harness.Config) {
+				secrets = append(secrets, c.Target.Token, c.Admin.Token, c.Other.Token)
+			}})
+	require.Equal(t, exitFail, code, "with %s on the run fails\nstdout:\n%s\nstderr:\n%s", fault, out.String(), errOut.String())
+	require.Len(t, secrets, 3)
+	for _, s := range secrets {
+		require.GreaterOrEqual(t, len(s), 16, "a real token")
+	}
+	return dir, secrets, out.String()
+}
+
+// TestReportDir: one run writes all four reports; the JUnit file parses and
+// has one testcase per scenario; no token of the run is in any file.
+func TestReportDir(t *testing.T) {
+	dir, secrets, stdout := runWithFault(t, "scim-hard-delete", "@deprovision,@discovery")
+	assert.Contains(t, stdout, "Reports in "+dir)
+	for name, texts := range reportTexts(t, dir) {
+		for _, text := range texts {
+			for _, s := range secrets {
+				require.NotContains(t, text, s, "%s holds a token", name)
+			}
+		}
+	}
+
+	var junit struct {
+		Tests  int `xml:"tests,attr"`
+		Fails  int `xml:"failures,attr"`
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	require.NoError(t, err)
+	require.NoError(t, xml.Unmarshal(b, &junit))
+	cat, _, err := harness.Catalogue(harness.Config{Tags: "@deprovision,@discovery"})
+	require.NoError(t, err)
+	cases, names := 0, map[string]bool{}
+	for _, s := range junit.Suites {
+		for _, c := range s.Cases {
+			cases++
+			names[c.Name] = true
+		}
+	}
+	assert.Equal(t, len(cat), cases, "one testcase per scenario")
+	assert.Equal(t, len(cat), junit.Tests)
+	assert.Len(t, names, cases, "testcase names are unique")
+	assert.Positive(t, junit.Fails)
+
+	// the steps as they ran: the failed one, and the one after it skipped
+	var cuke []struct {
+		Elements []struct {
+			Name  string `json:"name"`
+			Steps []struct {
+				Result struct {
+					Status string `json:"status"`
+				} `json:"result"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "cucumber.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &cuke))
+	var statuses []string
+	for _, f := range cuke {
+		for _, e := range f.Elements {
+			if e.Name == "An identity provider deprovisions Alice" {
+				for _, st := range e.Steps {
+					statuses = append(statuses, st.Result.Status)
+				}
+			}
+		}
+	}
+	assert.Equal(t, []string{"passed", "passed", "failed", "skipped"}, statuses)
+
+	sum, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(sum), "FAILED")
+	assert.Contains(t, string(sum), "@lock-on-delete")
+}
+
+// TestReportInChromium opens the HTML report of a run with failures in
+// headless Chromium, clicks "failed" and checks that only failed scenarios
+// show, with the failed check's exchange visible; it keeps a screenshot in
+// $PROVKIT_ARTIFACTS.
+func TestReportInChromium(t *testing.T) {
+	path := chromium.Find(t)
+	dir, _, _ := runWithFault(t, "scim-hard-delete", "@deprovision,@discovery,@users")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := chromium.Start(ctx, path, t.TempDir())
+	require.NoError(t, err)
+	defer b.Close()
+	page, err := b.Open(ctx, (&url.URL{Scheme: "file", Path: filepath.Join(dir, "report.html")}).String())
+	require.NoError(t, err)
+	require.NoError(t, page.SetViewport(ctx, 1280, 900))
+	_, err = page.WaitFor(ctx, "the report", "document.readyState === 'complete' && document.querySelectorAll('details.sc').length > 0")
+	require.NoError(t, err)
+
+	require.NoError(t, page.Click(ctx, "#filter-failed"))
+	state, err := page.WaitFor(ctx, "the failed filter", `(() => {
+		const visible = e => !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+		const shown = [...document.querySelectorAll("details.sc")].filter(visible);
+		if (!shown.length || shown.some(s => s.dataset.status !== "failed")) return "";
+		const first = shown.find(s => s.querySelector(".name").textContent.includes("deprovisions Alice"));
+		if (!first) return "";
+		const ex = first.querySelector("pre.evidence");
+		return JSON.stringify({
+			shown: shown.length,
+			passedHidden: [...document.querySelectorAll("details.sc.passed")].every(s => !visible(s)),
+			name: first.querySelector(".name").textContent,
+			open: first.open,
+			exchangeVisible: visible(ex) && ex.getBoundingClientRect().height > 20,
+			exchange: ex ? ex.textContent : "",
+			expected: (first.querySelector("td.expected") || {}).textContent || "",
+			hash: location.hash,
+		});
+	})()`)
+	require.NoError(t, err)
+	var got struct {
+		Shown           int
+		PassedHidden    bool
+		Name            string
+		Open            bool
+		ExchangeVisible bool
+		Exchange        string
+		Expected        string
+		Hash            string
+	}
+	require.NoError(t, json.Unmarshal([]byte(state), &got))
+	t.Logf("after clicking failed: %d scenarios shown; %q", got.Shown, got.Name)
+	assert.True(t, got.PassedHidden, "passed scenarios are hidden")
+	assert.True(t, got.Open, "a failed scenario is open")
+	assert.True(t, got.ExchangeVisible, "the failed check's exchange is visible")
+	assert.Contains(t, got.Exchange, "> GET ")
+	assert.Contains(t, got.Exchange, "Authorization: Bearer [redacted]")
+	assert.Contains(t, got.Exchange, "< HTTP 404")
+	assert.NotEmpty(t, got.Expected, "expected and actual values are shown")
+	assert.Equal(t, "#status=failed", got.Hash)
+
+	png, err := page.Screenshot(ctx, true)
+	require.NoError(t, err)
+	shot := filepath.Join(artifactsDir(t), "report-failed.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot: %s (%d KiB)", shot, len(png)/1024)
+}
+
+func TestReportDirUsage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	code, _, stderr := runTestCLI(nil, "--tags", "@auth", "--report-dir", filepath.Join(file, "sub"))
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "--report-dir")
+}
+
+// TestReportRedactsATarget: a careless target that echoes its token in
+// bodies, headers, cookies and URLs; no report file holds the token.
+func TestReportRedactsATarget(t *testing.T) {
+	const token = "known-token-0123456789abcdef"
+	const cookie = "sid-5f4dcc3b5aa765d61d8327deb882cf99"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.Header().Set("Set-Cookie", "sid="+cookie+"; HttpOnly")
+		w.Header().Set("Location", "http://"+r.Host+r.URL.Path+"?access_token="+token)
+		_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[],` +
+			`"token":"` + token + `","detail":"your Bearer ` + token + ` is fine"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	code, stdout, stderr := runTestCLI(map[string]string{targetEnv: srv.URL, tokenEnv: token}, "--tags", "@auth,@users", "--report-dir", dir)
+	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	for name, texts := range reportTexts(t, dir) {
+		for _, text := range texts {
+			assert.NotContains(t, text, token, name)
+			assert.NotContains(t, text, cookie, name)
+		}
+		assert.Contains(t, texts[0], "[redacted]", name)
+	}
+}
+
+// reportTexts reads the four reports of dir: each file's text, and for
+// cucumber.json also its decoded (base64) attachments.
+func reportTexts(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, name := range []string{"report.html", "junit.xml", "cucumber.json", "summary.md"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err, name)
+		out[name] = []string{string(b)}
+		if name != "cucumber.json" {
+			continue
+		}
+		var feats []struct {
+			Elements []struct {
+				Steps []struct {
+					Embeddings []struct {
+						Data []byte `json:"data"`
+					} `json:"embeddings"`
+				} `json:"steps"`
+			} `json:"elements"`
+		}
+		require.NoError(t, json.Unmarshal(b, &feats))
+		for _, f := range feats {
+			for _, e := range f.Elements {
+				for _, s := range e.Steps {
+					for _, em := range s.Embeddings {
+						out[name] = append(out[name], string(em.Data))
+					}
+				}
+			}
+		}
+		require.Greater(t, len(out[name]), 1, "the failed scenarios' exchanges are attached")
+	}
+	return out
 }

@@ -89,6 +89,8 @@ type Config struct {
 	Paths []string
 	// HTTP is the HTTP client the steps use (default: 30 s timeout).
 	HTTP *http.Client
+	// SP is a vendor's SAML service provider for the @saml/@jit scenarios.
+	SP *steps.ServiceProvider
 }
 
 // ScenarioResult is one scenario's outcome with its catalogue data.
@@ -101,12 +103,44 @@ type ScenarioResult struct {
 	Rule  string // rule tag without "@"
 	Level string
 	steps.Outcome
+
+	// For reports (additive): the catalogue's feature and rule, the
+	// scenario's source tag ("keeper", "rfc7644", "saml2"), its steps as
+	// they ran, and when it started and how long it took.
+	Feature            string
+	FeatureDescription string // names the rule's source (seed document, RFC section)
+	RuleName           string // the text of the feature's Rule:
+	Source             string // source tag without "@"
+	Steps              []StepResult
+	Started            time.Time
+	Duration           time.Duration
 }
+
+// StepResult is one step of a finished scenario.
+type StepResult struct {
+	Kind     string // "Given", "When" or "Then"
+	Text     string
+	Status   string // passed, failed, skipped, undefined, pending, ambiguous
+	Error    string // the step's error, if it failed
+	Duration time.Duration
+}
+
+// stepRecorder collects one scenario's steps as godog runs them (reports).
+type stepRecorder struct {
+	mu      sync.Mutex
+	started time.Time
+	stepAt  time.Time
+	steps   []StepResult
+}
+
+type stepRecorderKey struct{}
 
 // Result is a finished run.
 type Result struct {
 	Profile   string
 	Tags      string // the tag expression that ran
+	Target    string // the SCIM base URL under test
+	Started   time.Time
 	Scenarios []ScenarioResult
 	Duration  time.Duration
 	// GodogStatus is godog's own status (0 ok, 1 failed, 2 option error).
@@ -271,14 +305,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cat[key{s.URI, s.Name}] = s
 	}
 
-	res := &Result{Profile: cfg.Profile, Tags: expr}
+	res := &Result{Profile: cfg.Profile, Tags: expr, Target: cfg.Target.URL}
+	var recorders sync.Map // pickle id -> *stepRecorder
 	if res.Profile == "" {
 		res.Profile = DefaultProfile
 	}
 	prog := newProgress(cfg.Progress, len(selected))
 	var mu sync.Mutex
 	scfg := &steps.Config{Target: cfg.Target, Admin: cfg.Admin, Other: cfg.Other, Strict: cfg.Strict, RunID: cfg.RunID,
-		KeepData: cfg.KeepData, HTTP: cfg.HTTP,
+		KeepData: cfg.KeepData, HTTP: cfg.HTTP, SP: cfg.SP,
 		Report: func(sc *godog.Scenario, o steps.Outcome) {
 			s := cat[key{sc.Uri, sc.Name}]
 			r := ScenarioResult{Name: sc.Name, URI: sc.Uri, Line: s.Line, Outcome: o}
@@ -294,6 +329,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if a := vocab.Only(s, features.CatLevel); len(a) == 1 {
 				r.Level = strings.TrimPrefix(a[0], "@")
 			}
+			if a := vocab.Only(s, features.CatSource); len(a) == 1 {
+				r.Source = strings.TrimPrefix(a[0], "@")
+			}
+			r.Feature, r.FeatureDescription, r.RuleName = s.Feature, s.FeatureDescription, s.Rule
+			if v, ok := recorders.LoadAndDelete(sc.Id); ok {
+				r.Started, r.Duration, r.Steps = v.(*stepRecorder).result(s.Steps)
+			}
 			mu.Lock()
 			res.Scenarios = append(res.Scenarios, r)
 			mu.Unlock()
@@ -301,9 +343,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}}
 
 	start := time.Now()
+	res.Started = start
 	suite := godog.TestSuite{
-		Name:                "provkit",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) { steps.Register(sc, scfg) },
+		Name: "provkit",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			steps.Register(sc, scfg)
+			recordSteps(sc, &recorders)
+		},
 		Options: &godog.Options{
 			Format:         format,
 			Output:         out,
@@ -333,6 +379,56 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return a.Line < b.Line
 	})
 	return res, nil
+}
+
+// recordSteps adds hooks that record each step's status, error and
+// duration into a stepRecorder kept by pickle id, for reports.
+func recordSteps(sc *godog.ScenarioContext, recorders *sync.Map) {
+	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
+		r := &stepRecorder{started: time.Now()}
+		recorders.Store(s.Id, r)
+		return context.WithValue(ctx, stepRecorderKey{}, r), nil
+	})
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		if r, ok := ctx.Value(stepRecorderKey{}).(*stepRecorder); ok {
+			r.mu.Lock()
+			r.stepAt = time.Now()
+			r.mu.Unlock()
+		}
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if r, ok := ctx.Value(stepRecorderKey{}).(*stepRecorder); ok {
+			sr := StepResult{Text: st.Text, Status: status.String()}
+			if err != nil && status != godog.StepSkipped {
+				sr.Error = err.Error()
+			}
+			r.mu.Lock()
+			if !r.stepAt.IsZero() {
+				sr.Duration = time.Since(r.stepAt)
+			}
+			r.steps = append(r.steps, sr)
+			r.mu.Unlock()
+		}
+		return ctx, nil
+	})
+}
+
+// result returns the scenario's start, duration and steps: the catalogue's
+// steps with the status each got; a step not reached yet (the scenario's
+// outcome is decided at its first failure) is skipped.
+func (r *stepRecorder) result(cat []features.Step) (time.Time, time.Duration, []StepResult) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]StepResult, 0, max(len(cat), len(r.steps)))
+	for i, st := range cat {
+		sr := StepResult{Kind: string(st.Kind), Text: st.Text, Status: "skipped"}
+		if i < len(r.steps) {
+			sr.Status, sr.Error, sr.Duration = r.steps[i].Status, r.steps[i].Error, r.steps[i].Duration
+		}
+		out = append(out, sr)
+	}
+	return r.started, time.Since(r.started), out
 }
 
 // formats turns Config.Formats into godog's comma-separated Format and the

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/provkit/provkit/mockidp"
+	"github.com/provkit/provkit/reference"
+)
+
+// vendorSP stands in for a vendor: the bundled reference, its Acme node's SSO
+// set up once, by its administrator, to trust a mock IdP whose key is in a
+// key file (as docs/sso.md tells a vendor). It returns the flags a vendor
+// passes to provkit test, without any admin API.
+func vendorSP(t *testing.T, faults ...string) []string {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := reference.Open(ctx, reference.Config{Faults: faults})
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	info, err := srv.SeedDemo(ctx, hs.URL)
+	require.NoError(t, err)
+	acme := info.Endpoints[0]
+
+	keyFile := filepath.Join(t.TempDir(), "idp.pem")
+	key, cert, created, err := mockidp.LoadOrCreateKeyFile(keyFile, rand.Reader, time.Now())
+	require.NoError(t, err)
+	require.True(t, created)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	idpAddr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	idp, err := mockidp.New(mockidp.Config{BaseURL: "http://" + idpAddr, Key: key, Cert: cert})
+	require.NoError(t, err)
+	md, err := idp.MetadataXML()
+	require.NoError(t, err)
+
+	node := acme.SCIMURL[strings.LastIndex(acme.SCIMURL, "/")+1:]
+	body, _ := json.Marshal(map[string]any{"idp_metadata": string(md)})
+	req, _ := http.NewRequest(http.MethodPut, info.AdminURL+"/nodes/"+node+"/sso", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out struct {
+		SP struct {
+			Metadata string `json:"metadata_url"`
+			Login    string `json:"login_url"`
+		} `json:"sp"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return []string{"--target", acme.SCIMURL, "--token", acme.Token, "--tags", "@saml,@jit",
+		"--sp-metadata", out.SP.Metadata, "--sp-login-url", out.SP.Login, "--sp-session-url", hs.URL + "/api/rest/sso/session",
+		"--idp-key-file", keyFile, "--idp-addr", idpAddr}
+}
+
+var totalLine = regexp.MustCompile(`(?m)^\s*total\s+(\d+)\s+(\d+)\s+(\d+)$`)
+
+func totals(t *testing.T, stdout string) (passed, failed, skipped int) {
+	t.Helper()
+	m := totalLine.FindStringSubmatch(stdout)
+	require.NotNil(t, m, "no total line in:\n%s", stdout)
+	p, _ := strconv.Atoi(m[1])
+	f, _ := strconv.Atoi(m[2])
+	s, _ := strconv.Atoi(m[3])
+	return p, f, s
+}
+
+// The @saml/@jit scenarios run against a vendor's SP given by its metadata:
+// what needs no administrator passes, the rest is skipped saying why.
+func TestTestCommandVendorSP(t *testing.T) {
+	code, stdout, stderr := runTestCLI(nil, vendorSP(t)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Contains(t, stderr, "mock IdP")
+	passed, failed, skipped := totals(t, stdout)
+	t.Logf("vendor SP: %d passed, %d failed, %d skipped", passed, failed, skipped)
+	require.Zero(t, failed)
+	require.GreaterOrEqual(t, passed, 25, "the attacks and the IdP-initiated sign-in must run against a vendor SP")
+	require.Contains(t, stdout, "needs the provkit admin API to change the service provider's settings")
+}
+
+// The same run fails against an SP that lacks a guard: the suite judges a
+// vendor's SP as it judges ours.
+func TestTestCommandVendorSPFault(t *testing.T) {
+	for _, c := range []struct{ fault, scenario string }{
+		{"sso-no-audience", "The audience is another service provider"},
+		{"sso-read-unverified", "Signature wrapping xsw1 does not sign in the forged identity"},
+		{"sso-no-replay-cache", "The same response is posted a second time"},
+	} {
+		t.Run(c.fault, func(t *testing.T) {
+			code, stdout, stderr := runTestCLI(nil, vendorSP(t, c.fault)...)
+			require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			require.Contains(t, stdout, c.scenario)
+		})
+	}
+}
+
+func TestTestCommandVendorSPUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sp-login-url", "http://x/login"}, "--sp-login-url needs --sp-metadata"},
+		{[]string{"--sp-metadata", "http://x/md"}, "--sp-metadata needs --target"},
+		{[]string{"--target", "http://127.0.0.1:1/scim", "--token", "t0ken-t0ken-t0ken", "--sp-metadata", "http://x/md"}, "--sp-login-url and --sp-session-url"},
+		{[]string{"--target", "http://127.0.0.1:1/scim", "--token", "t0ken-t0ken-t0ken", "--sp-metadata", "http://x/md",
+			"--sp-login-url", "http://x/l", "--sp-session-url", "http://x/s"}, "--idp-key-file"},
+		{[]string{"--target", "http://127.0.0.1:1/scim", "--token", "t0ken-t0ken-t0ken", "--sp-metadata", "http://x/md",
+			"--sp-login-url", "http://x/l", "--sp-session-url", "http://x/s", "--idp-key-file", "k", "--idp-persona", "nope"}, "nope"},
+		{[]string{"--target", "http://127.0.0.1:1/scim", "--token", "t0ken-t0ken-t0ken", "--sp-metadata", "http://x/md",
+			"--sp-login-url", "http://x/l", "--sp-session-url", "http://x/s", "--idp-key-file", filepath.Join(t.TempDir(), "new.pem")}, "did not exist"},
+	} {
+		code, _, stderr := runTestCLI(nil, c.args...)
+		require.Equal(t, exitUsage, code, "%q: %s", c.args, stderr)
+		require.Contains(t, stderr, c.want, "%q", c.args)
+	}
+}
