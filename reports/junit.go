@@ -158,7 +158,11 @@ func failureText(sc *scenario) string {
 	}
 	fmt.Fprintf(&b, "%s\n", sc.Reason)
 	if sc.Expected != "" || sc.Actual != "" {
-		fmt.Fprintf(&b, "\nexpected: %s\nactual:   %s\n", sc.Expected, sc.Actual)
+		b.WriteString("\n")
+		if sc.What != "" {
+			fmt.Fprintf(&b, "checked:  %s\n", sc.What)
+		}
+		fmt.Fprintf(&b, "expected: %s\nactual:   %s\n", sc.Expected, sc.Actual)
 	}
 	fmt.Fprintf(&b, "\nrule: @%s (%s)", sc.Rule, sc.Level)
 	if sc.RuleText != "" {

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -195,6 +196,7 @@ type scenario struct {
 	Reason     string // skip reason, or the failure's message
 	FailedStep string
 	FailedKind string
+	What       string // what the failed check read ("status", "name.givenName")
 	Expected   string
 	Actual     string
 	Evidence   string // the exchange the failed check judged
@@ -214,8 +216,10 @@ type step struct {
 }
 
 type exchange struct {
-	Title  string // "GET https://… → 404 Not Found"
+	Title  string // "GET https://… → 404 Not Found (3ms)"
+	Via    string // "browser" for a hop of the SAML browser, "" for SCIM and the admin API
 	Failed bool   // no answer, or a 4xx/5xx status
+	Judged bool   // the exchange the failed check judged
 	Open   bool   // shown unfolded (the last, when the failure printed none)
 	Text   string
 }
@@ -282,8 +286,17 @@ func build(res *harness.Result, opt Options) (*report, error) {
 		case steps.Failed:
 			msg, evidence := splitEvidence(rd.redact(r.Reason))
 			s.Reason, s.Evidence = msg, evidence
-			s.Expected, s.Actual = expectation(msg)
-			s.Exchanges = splitTranscript(rd.redact(r.Transcript))
+			if r.Expected != "" || r.Actual != "" {
+				s.What, s.Expected, s.Actual = rd.redact(r.What), rd.redact(r.Expected), rd.redact(r.Actual)
+			} else { // a check that gave no values: read them out of its message
+				s.Expected, s.Actual = expectation(msg)
+			}
+			s.Exchanges = exchangesOf(r.Exchanges, rd)
+			for _, x := range s.Exchanges {
+				if x.Judged {
+					s.Evidence = x.Text
+				}
+			}
 			if s.Evidence == "" && len(s.Exchanges) > 0 {
 				s.Exchanges[len(s.Exchanges)-1].Open = true
 			}
@@ -480,32 +493,21 @@ func splitEvidence(reason string) (msg, evidence string) {
 	return strings.Join(lines, "\n"), ""
 }
 
-// splitTranscript splits a scenario's transcript into its exchanges.
-func splitTranscript(t string) []exchange {
-	t = strings.TrimSpace(t)
-	if t == "" {
-		return nil
-	}
+// exchangesOf is a scenario's exchanges as the reports show them, redacted.
+func exchangesOf(exs []steps.Exchange, rd *redactor) []exchange {
 	var out []exchange
-	for _, part := range strings.Split(t, "\n\n") {
-		part = strings.TrimRight(part, "\n")
-		if part == "" {
-			continue
+	for _, x := range exs {
+		answer := fmt.Sprintf("%d %s (%s)", x.Status, http.StatusText(x.Status), x.Duration.Round(time.Millisecond))
+		if x.Status == 0 {
+			answer = "no answer: " + cmp.Or(x.Error, "(no status)")
 		}
-		ex := exchange{Text: part}
-		var req, resp string
-		for _, l := range strings.Split(part, "\n") {
-			if req == "" && strings.HasPrefix(l, "> ") {
-				req = strings.TrimPrefix(l, "> ")
-			}
-			if resp == "" && (strings.HasPrefix(l, "< HTTP ") || strings.HasPrefix(l, "< (no answer")) {
-				resp = strings.TrimPrefix(l, "< ")
-			}
-		}
-		resp = strings.TrimPrefix(resp, "HTTP ")
-		ex.Failed = resp == "" || strings.HasPrefix(resp, "(no answer") || resp[0] == '4' || resp[0] == '5'
-		ex.Title = req + " → " + resp
-		out = append(out, ex)
+		out = append(out, exchange{
+			Title:  rd.redact(x.Method + " " + x.URL + " → " + answer),
+			Via:    x.Via,
+			Failed: x.Status == 0 || x.Status >= 400,
+			Judged: x.Judged,
+			Text:   strings.TrimRight(rd.redact(x.Text), "\n"),
+		})
 	}
 	return out
 }

@@ -107,7 +107,10 @@ func redactHeaderLines(s string) string {
 			continue
 		}
 		repl := redacted
-		if strings.HasSuffix(lname, "authorization") {
+		switch {
+		case lname == "cookie" || lname == "set-cookie":
+			repl = scimclient.RedactCookie(value, lname == "set-cookie")
+		case strings.HasSuffix(lname, "authorization"):
 			if scheme, _, ok := strings.Cut(value, " "); ok && scheme != "" && !strings.HasPrefix(scheme, "[") {
 				repl = scheme + " " + redacted
 			}

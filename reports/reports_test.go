@@ -75,7 +75,17 @@ func sampleResult() *harness.Result {
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","token":"`+adminToken+`"}`)
 	create := exchangeText("POST", base+"/Users", "201 Created", `{"userName":"pk1-1.alice@example.com","password":"`+password+`"}`)
 	del := exchangeText("DELETE", base+"/Users/100000000000001", "204 No Content", "")
-	samlEx := "> POST https://sp.example.com/acs\n> Content-Type: application/x-www-form-urlencoded\n>\n> SAMLResponse=" + samlResp + "&RelayState=%2F\n< HTTP 200 OK (5ms)\n<\n< <input type=\"hidden\" name=\"SAMLResponse\" value=\"" + samlResp + "\"/><ds:SignatureValue>" + secretSig + "</ds:SignatureValue>\n"
+	// the SAML browser's hops: the IdP's page with the auto-submitted form,
+	// the POST to the ACS that sets the session cookie, the session page
+	idpPage := "> GET https://idp.example.com/sso?SAMLRequest=" + samlResp + "&RelayState=%2F\n< HTTP 200 OK (2ms)\n< Content-Type: text/html\n<\n< <form method=\"post\" action=\"https://sp.example.com/acs\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"" + samlResp + "\"/></form>\n"
+	acs := "> POST https://sp.example.com/acs\n> Content-Type: application/x-www-form-urlencoded\n>\n> SAMLResponse=" + samlResp + "&RelayState=%2F\n< HTTP 302 Found (5ms)\n< Location: /session\n< Set-Cookie: sid=" + cookieValue + "; Path=/; HttpOnly\n<\n< <ds:SignatureValue>" + secretSig + "</ds:SignatureValue>\n"
+	session := "> GET https://sp.example.com/session?token=" + urlToken + "\n> Cookie: sid=" + cookieValue + "\n< HTTP 200 OK (1ms)\n< Content-Type: application/json\n<\n< {\"email\": \"pk1-4.alice@example.com\"}\n"
+	scim := func(method, url string, status int, text string, judged bool) steps.Exchange {
+		return steps.Exchange{Method: method, URL: url, Status: status, Duration: 3 * time.Millisecond, Text: text, Judged: judged}
+	}
+	browser := func(method, url string, status int, text string) steps.Exchange {
+		return steps.Exchange{Method: method, URL: url, Status: status, Duration: 2 * time.Millisecond, Via: "browser", Text: text}
+	}
 	return &harness.Result{
 		Profile: "keeper", Tags: "~@keeper-differs", Target: base, Started: t0, Duration: 1870 * time.Millisecond,
 		Scenarios: []harness.ScenarioResult{
@@ -86,7 +96,10 @@ func sampleResult() *harness.Result {
 				RuleName:           "A deleted user is locked, not removed", Started: t0.Add(10 * time.Millisecond), Duration: 42 * time.Millisecond,
 				Outcome: steps.Outcome{Status: steps.Failed, FailedStep: `the user "alice" can still be read`, FailedKind: "Then",
 					Reason:     "expected the user alice to be readable, got 404\n" + evidence,
-					Transcript: create + "\n" + del + "\n" + evidence},
+					Transcript: create + "\n" + del + "\n" + evidence,
+					What:       "status", Expected: "200 OK", Actual: "404 Not Found",
+					Exchanges: []steps.Exchange{scim("POST", base+"/Users", 201, create, false), scim("DELETE", base+"/Users/100000000000001", 204, del, false),
+						scim("GET", base+"/Users/100000000000001?access_token="+urlToken, 404, evidence, true)}},
 				Steps: []harness.StepResult{
 					{Kind: "Given", Text: `the user "alice" exists`, Status: "passed", Duration: 12 * time.Millisecond},
 					{Kind: "When", Text: `the identity provider deletes the user "alice"`, Status: "passed", Duration: 8 * time.Millisecond},
@@ -123,7 +136,10 @@ func sampleResult() *harness.Result {
 				RuleName:           "A response must be signed", Started: t0.Add(13 * time.Millisecond), Duration: 25 * time.Millisecond,
 				Outcome: steps.Outcome{Status: steps.Failed, FailedStep: `the sign-in is refused`, FailedKind: "Then",
 					Reason:     "the sign-in was not refused: a session exists (last page 200 https://sp.example.com/session?token=" + urlToken + ")",
-					Transcript: samlEx},
+					Transcript: idpPage + "\n" + acs + "\n" + session,
+					What:       "the session", Expected: "none (the sign-in refused)", Actual: "a session for pk1-4.alice@example.com",
+					Exchanges: []steps.Exchange{browser("GET", "https://idp.example.com/sso?SAMLRequest="+samlResp+"&RelayState=%2F", 200, idpPage),
+						browser("POST", "https://sp.example.com/acs", 302, acs), browser("GET", "https://sp.example.com/session?token="+urlToken, 200, session)}},
 				Steps: []harness.StepResult{
 					{Kind: "Given", Text: `the IdP signs nothing`, Status: "passed"},
 					{Kind: "When", Text: `"alice" signs in`, Status: "passed"},
@@ -193,13 +209,39 @@ func TestNoSecretInAnyReport(t *testing.T) {
 	}
 }
 
+// TestSAMLFailureShowsTheBrowser: a failed SAML scenario's report lists the
+// browser's hops, the POST to the ACS among them, with its expected and
+// actual values, and no SAMLResponse, signature value or cookie value.
+func TestSAMLFailureShowsTheBrowser(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, HTML(&b, sampleResult(), sampleOptions()))
+	h := b.String()
+	i := strings.Index(h, "A response without a signature is refused")
+	require.Positive(t, i)
+	sc := h[i:]
+	sc = sc[:strings.Index(sc, "</details>\n</details>")]
+	assert.Contains(t, sc, `<span class="chip">browser</span>POST https://sp.example.com/acs → 302 Found (2ms)`)
+	assert.Contains(t, sc, "SAMLResponse=[redacted]&amp;RelayState=%2F")
+	assert.Contains(t, sc, "Set-Cookie: sid=[redacted]; Path=/; HttpOnly")
+	assert.Contains(t, sc, "&lt;ds:SignatureValue&gt;[redacted]&lt;/ds:SignatureValue&gt;")
+	assert.Contains(t, sc, `<th>checked</th><td class="checked">the session</td>`)
+	assert.Contains(t, sc, `<td class="expected">none (the sign-in refused)</td>`)
+	assert.Contains(t, sc, `<td class="actual">a session for pk1-4.alice@example.com</td>`)
+	for _, secret := range []string{samlResp, secretSig, cookieValue, urlToken} {
+		assert.NotContains(t, h, secret)
+	}
+}
+
 func TestRedact(t *testing.T) {
 	r := newRedactor([]string{"listed-secret-value"})
 	for in, want := range map[string]string{
 		"> Authorization: Bearer abcdefghijklmnopqrstuvwxyz":     "> Authorization: Bearer [redacted]",
 		"> Authorization: abcdefghijklmnopqrstuvwxyz":            "> Authorization: [redacted]",
-		"< Set-Cookie: sid=1; HttpOnly":                          "< Set-Cookie: [redacted]",
-		"Cookie: a=b":                                            "Cookie: [redacted]",
+		"< Set-Cookie: sid=1; HttpOnly":                          "< Set-Cookie: sid=[redacted]; HttpOnly",
+		"< Set-Cookie: 1a2b3c":                                   "< Set-Cookie: [redacted]",
+		"Cookie: a=b":                                            "Cookie: a=[redacted]",
+		"> Cookie: a=b; sid=[redacted]":                          "> Cookie: a=[redacted]; sid=[redacted]",
+		"< Set-Cookie: sid=1; Path=/; Expires=Mon, 23 Nov 2026":  "< Set-Cookie: sid=[redacted]; Path=/; Expires=Mon, 23 Nov 2026",
 		`WWW-Authenticate: Bearer realm="scim"`:                  `WWW-Authenticate: Bearer realm="scim"`,
 		"the token listed-secret-value leaked":                   "the token [redacted] leaked",
 		"GET /x?count=1&access_token=abc&b=2":                    "GET /x?count=1&access_token=[redacted]&b=2",

@@ -57,6 +57,9 @@ func writeSummary(rep *report, w io.Writer) error {
 				fmt.Fprintf(&b, "**%s** %s\n\n", sc.FailedKind, mdText(sc.FailedStep))
 			}
 			if sc.Expected != "" || sc.Actual != "" {
+				if sc.What != "" {
+					fmt.Fprintf(&b, "- checked: %s\n", mdText(sc.What))
+				}
 				fmt.Fprintf(&b, "- expected: `%s`\n- actual: `%s`\n", mdCode(sc.Expected), mdCode(sc.Actual))
 			} else {
 				fmt.Fprintf(&b, "%s\n", mdText(sc.FirstLine()))

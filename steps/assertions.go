@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/provkit/provkit/internal/scimclient"
 )
 
 // assertions are the Then steps that judge the When's answer itself.
@@ -18,7 +20,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if strconv.Itoa(ex.Status) != code {
-			return failf(ex, "expected status %s, got %d", code, ex.Status)
+			return badStatus(ex, code, "expected status %s, got %d", code, ex.Status)
 		}
 		return nil
 	})
@@ -28,10 +30,10 @@ func (r reg) assertions() {
 			return err
 		}
 		if strconv.Itoa(ex.Status) != code {
-			return failf(ex, "expected status %s with scimType %q, got %d", code, scimType, ex.Status)
+			return badStatus(ex, code, "expected status %s with scimType %q, got %d", code, scimType, ex.Status)
 		}
 		if got := ex.Get("scimType").String(); got != scimType {
-			return failf(ex, "expected scimType %q, got %q", scimType, got)
+			return mismatch(ex, "scimType", strconv.Quote(scimType), orAbsent(ex.Get("scimType")), "expected scimType %q, got %q", scimType, got)
 		}
 		return nil
 	})
@@ -41,7 +43,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if !ex.OK() {
-			return failf(ex, "expected a 2xx answer, got %d", ex.Status)
+			return badStatus(ex, "2xx", "expected a 2xx answer, got %d", ex.Status)
 		}
 		return nil
 	})
@@ -51,7 +53,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if ex.Status != http.StatusUnauthorized {
-			return failf(ex, "expected 401 Unauthorized, got %d", ex.Status)
+			return badStatus(ex, "401", "expected 401 Unauthorized, got %d", ex.Status)
 		}
 		return nil
 	})
@@ -61,11 +63,11 @@ func (r reg) assertions() {
 			return err
 		}
 		if ex.Status != http.StatusUnauthorized {
-			return failf(ex, "expected 401 Unauthorized, got %d", ex.Status)
+			return badStatus(ex, "401", "expected 401 Unauthorized, got %d", ex.Status)
 		}
 		ch := ex.RespHeader.Get("WWW-Authenticate")
 		if scheme, _, _ := strings.Cut(strings.TrimSpace(ch), " "); !strings.EqualFold(scheme, "Bearer") {
-			return failf(ex, "expected a WWW-Authenticate: Bearer … challenge (RFC 6750 §3), got %q", ch)
+			return mismatch(ex, "WWW-Authenticate", "Bearer …", orNone(ch), "expected a WWW-Authenticate: Bearer … challenge (RFC 6750 §3), got %q", ch)
 		}
 		return nil
 	})
@@ -75,14 +77,14 @@ func (r reg) assertions() {
 			return err
 		}
 		if strconv.Itoa(ex.Status) != code {
-			return failf(ex, "expected status %s, got %d", code, ex.Status)
+			return badStatus(ex, code, "expected status %s, got %d", code, ex.Status)
 		}
 		if !containsString(ex.Get("schemas"), errorSchema) {
-			return failf(ex, "expected an error body whose schemas lists %s", errorSchema)
+			return mismatch(ex, "schemas", "a list with "+errorSchema, orAbsent(ex.Get("schemas")), "expected an error body whose schemas lists %s", errorSchema)
 		}
 		st := ex.Get("status")
 		if st.Type != gjson.String || st.String() != code {
-			return failf(ex, "expected the error's status to be the string %q (RFC 7644 §3.12), got %s", code, orAbsent(st))
+			return mismatch(ex, "status (in the body)", strconv.Quote(code), orAbsent(st), "expected the error's status to be the string %q (RFC 7644 §3.12), got %s", code, orAbsent(st))
 		}
 		return nil
 	})
@@ -93,7 +95,7 @@ func (r reg) assertions() {
 		}
 		mt, _, _ := mime.ParseMediaType(ex.RespHeader.Get("Content-Type"))
 		if !strings.EqualFold(mt, want) {
-			return failf(ex, "expected Content-Type %s, got %q", want, ex.RespHeader.Get("Content-Type"))
+			return mismatch(ex, "Content-Type", want, orNone(ex.RespHeader.Get("Content-Type")), "expected Content-Type %s, got %q", want, ex.RespHeader.Get("Content-Type"))
 		}
 		return nil
 	})
@@ -106,7 +108,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if got := ex.Get(path); !got.Exists() || got.String() != want {
-			return failf(ex, "expected %s to be %q, got %s", path, want, orAbsent(got))
+			return mismatch(ex, path, strconv.Quote(want), orAbsent(got), "expected %s to be %q, got %s", path, want, orAbsent(got))
 		}
 		return nil
 	})
@@ -117,7 +119,7 @@ func (r reg) assertions() {
 		}
 		got := ex.Get(path)
 		if !got.Exists() || got.Raw != want {
-			return failf(ex, "expected %s to be %s, got %s", path, want, orAbsent(got))
+			return mismatch(ex, path, want, orAbsent(got), "expected %s to be %s, got %s", path, want, orAbsent(got))
 		}
 		return nil
 	})
@@ -127,7 +129,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if !containsString(ex.Get(path), want) {
-			return failf(ex, "expected %s to list %q, got %s", path, want, orAbsent(ex.Get(path)))
+			return mismatch(ex, path, "a list with "+strconv.Quote(want), orAbsent(ex.Get(path)), "expected %s to list %q, got %s", path, want, orAbsent(ex.Get(path)))
 		}
 		return nil
 	})
@@ -141,7 +143,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if !slices.Contains(values(ex.Get(path)), g.id) {
-			return failf(ex, "expected %s to list the group %s (id %s)", path, name, g.id)
+			return mismatch(ex, path, "a list with the group "+name+" (id "+g.id+")", orAbsent(ex.Get(path)), "expected %s to list the group %s (id %s)", path, name, g.id)
 		}
 		return nil
 	})
@@ -161,7 +163,7 @@ func (r reg) assertions() {
 			ok = got.Type == gjson.Number && got.Float() > 0
 		}
 		if !ok {
-			return failf(ex, "expected %s to be %s, got %s", path, what, orAbsent(got))
+			return mismatch(ex, path, what, orAbsent(got), "expected %s to be %s, got %s", path, what, orAbsent(got))
 		}
 		return nil
 	})
@@ -171,10 +173,10 @@ func (r reg) assertions() {
 			return err
 		}
 		if !ex.OK() {
-			return failf(ex, "expected a 2xx answer, got %d", ex.Status)
+			return badStatus(ex, "2xx", "expected a 2xx answer, got %d", ex.Status)
 		}
 		if got := ex.Get(path); got.Exists() && !isEmpty(got) {
-			return failf(ex, "expected no %s, got %s", path, got.Raw)
+			return mismatch(ex, path, "nothing", got.Raw, "expected no %s, got %s", path, got.Raw)
 		}
 		return nil
 	})
@@ -184,7 +186,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if got := ex.Get(path); !got.Exists() || isEmpty(got) {
-			return failf(ex, "expected the answer to have %s", path)
+			return mismatch(ex, path, "a value", orAbsent(ex.Get(path)), "expected the answer to have %s", path)
 		}
 		return nil
 	})
@@ -198,7 +200,7 @@ func (r reg) assertions() {
 			return err
 		}
 		if ex.Status != http.StatusOK || ex.Get("id").String() != id {
-			return failf(ex, "expected 200 with the %s %s (id %s)", kind, name, id)
+			return mismatch(ex, "status and id", "200 OK, id "+id+" (the "+kind+" "+name+")", statusOf(ex)+", id "+orAbsent(ex.Get("id")), "expected 200 with the %s %s (id %s)", kind, name, id)
 		}
 		return nil
 	})
@@ -208,10 +210,10 @@ func (r reg) assertions() {
 			return err
 		}
 		if ex.Status != http.StatusCreated {
-			return failf(ex, "expected 201 Created, got %d", ex.Status)
+			return badStatus(ex, "201", "expected 201 Created, got %d", ex.Status)
 		}
 		if ex.Get("id").String() == "" {
-			return failf(ex, "expected the new %s's id in the answer", kind)
+			return mismatch(ex, "id", "the new "+kind+"'s id", orAbsent(ex.Get("id")), "expected the new %s's id in the answer", kind)
 		}
 		return nil
 	})
@@ -221,15 +223,15 @@ func (r reg) assertions() {
 			return err
 		}
 		if ex.Status != http.StatusCreated {
-			return failf(ex, "expected 201 Created, got %d", ex.Status)
+			return badStatus(ex, "201", "expected 201 Created, got %d", ex.Status)
 		}
 		loc := ex.RespHeader.Get("Location")
 		res := map[string]string{"user": "/Users/", "group": "/Groups/"}[kind]
 		if id := ex.Get("id").String(); loc == "" || !strings.HasSuffix(loc, res+id) {
-			return failf(ex, "expected a Location header ending in %s%s (RFC 7644 §3.3), got %q", res, id, loc)
+			return mismatch(ex, "Location", "…"+res+id, orNone(loc), "expected a Location header ending in %s%s (RFC 7644 §3.3), got %q", res, id, loc)
 		}
 		if ml := ex.Get("meta.location").String(); ml != "" && ml != loc {
-			return failf(ex, "expected the Location header to equal meta.location %q, got %q", ml, loc)
+			return mismatch(ex, "Location", ml+" (meta.location)", loc, "expected the Location header to equal meta.location %q, got %q", ml, loc)
 		}
 		return nil
 	})
@@ -239,15 +241,15 @@ func (r reg) assertions() {
 			return err
 		}
 		if !containsString(ex.Get("schemas"), listSchema) {
-			return failf(ex, "expected schemas to list %s", listSchema)
+			return mismatch(ex, "schemas", "a list with "+listSchema, orAbsent(ex.Get("schemas")), "expected schemas to list %s", listSchema)
 		}
 		for _, f := range []string{"totalResults", "itemsPerPage", "startIndex"} {
 			if ex.Get(f).Type != gjson.Number {
-				return failf(ex, "expected %s as a number in the list response", f)
+				return mismatch(ex, f, "a number", orAbsent(ex.Get(f)), "expected %s as a number in the list response", f)
 			}
 		}
 		if !ex.Get("Resources").IsArray() {
-			return failf(ex, "expected Resources as an array")
+			return mismatch(ex, "Resources", "an array", orAbsent(ex.Get("Resources")), "expected Resources as an array")
 		}
 		return nil
 	})
@@ -273,6 +275,31 @@ func values(arr gjson.Result) []string {
 
 func isEmpty(r gjson.Result) bool {
 	return r.Type == gjson.Null || (r.IsArray() && len(r.Array()) == 0) || (r.Type == gjson.String && r.String() == "")
+}
+
+// valueOrStatus is the value read, or the status when the read failed.
+func valueOrStatus(ex *scimclient.Exchange, r gjson.Result) string {
+	if ex.Err != nil || ex.Status != http.StatusOK {
+		return statusOf(ex)
+	}
+	return orAbsent(r)
+}
+
+// countOrStatus is how many resources a list held, or its status when it
+// is not a 200 list.
+func countOrStatus(ex *scimclient.Exchange, n int) string {
+	if ex.Err != nil || ex.Status != http.StatusOK {
+		return statusOf(ex)
+	}
+	return strconv.Itoa(n)
+}
+
+// orNone is a header's value, or "nothing" when it is absent.
+func orNone(v string) string {
+	if v == "" {
+		return "nothing"
+	}
+	return strconv.Quote(v)
 }
 
 func orAbsent(r gjson.Result) string {

@@ -41,7 +41,17 @@ type Outcome struct {
 	Reason     string // why it was skipped, or the first failure's message
 	FailedStep string // text of the first failed step
 	FailedKind string // "Given", "When" or "Then"
-	Transcript string // every exchange of the scenario, redacted
+	Transcript string // every exchange of the scenario, redacted (for a console)
+
+	// The failed check's values, when its step gave them as data (a
+	// Mismatch): what it read, what the rule expects, what the target gave.
+	What     string
+	Expected string
+	Actual   string
+	// Exchanges are the exchanges of a failed scenario, oldest first, as
+	// Transcript prints them: SCIM and admin API requests and the SAML
+	// browser's hops, the one the failed check judged marked.
+	Exchanges []Exchange
 }
 
 // Status of a finished scenario.

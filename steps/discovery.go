@@ -1,8 +1,10 @@
 package steps
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/provkit/provkit/internal/scimclient"
 )
@@ -79,12 +81,12 @@ func (r reg) discovery() {
 		for _, rt := range ex.Get("Resources").Array() {
 			if rt.Get("id").String() == id || rt.Get("name").String() == id {
 				if got := rt.Get("endpoint").String(); got != endpoint {
-					return failf(ex, "expected the resource type %s at %s, got %q", id, endpoint, got)
+					return mismatch(ex, "the endpoint of the resource type "+id, strconv.Quote(endpoint), strconv.Quote(got), "expected the resource type %s at %s, got %q", id, endpoint, got)
 				}
 				return nil
 			}
 		}
-		return failf(ex, "expected ResourceTypes to list %s", id)
+		return mismatch(ex, "ResourceTypes", "a list with "+id, notListed(ex, "resource types", id), "expected ResourceTypes to list %s", id)
 	})
 	r.s1(`^the schema "([^"]*)" is described$`, func(w *World, id string) error {
 		ex, err := w.answer()
@@ -94,12 +96,12 @@ func (r reg) discovery() {
 		for _, s := range ex.Get("Resources").Array() {
 			if s.Get("id").String() == id {
 				if len(s.Get("attributes").Array()) == 0 {
-					return failf(ex, "expected the schema %s to describe its attributes", id)
+					return mismatch(ex, "the attributes of the schema "+id, "a list of attributes", orAbsent(s.Get("attributes")), "expected the schema %s to describe its attributes", id)
 				}
 				return nil
 			}
 		}
-		return failf(ex, "expected Schemas to list %s", id)
+		return mismatch(ex, "Schemas", "a list with "+id, notListed(ex, "schemas", id), "expected Schemas to list %s", id)
 	})
 	r.s2(`^the schema's attribute "([^"]*)" is (required|multi-valued)$`, func(w *World, name, what string) error {
 		ex, err := w.answer()
@@ -107,7 +109,7 @@ func (r reg) discovery() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected 200, got %d", ex.Status)
+			return badStatus(ex, "200", "expected 200, got %d", ex.Status)
 		}
 		for _, a := range ex.Get("attributes").Array() {
 			if a.Get("name").String() != name {
@@ -115,10 +117,18 @@ func (r reg) discovery() {
 			}
 			field := map[string]string{"required": "required", "multi-valued": "multiValued"}[what]
 			if !a.Get(field).Bool() {
-				return failf(ex, "expected the attribute %s to be %s (%s: true)", name, what, field)
+				return mismatch(ex, name+"."+field, "true", orAbsent(a.Get(field)), "expected the attribute %s to be %s (%s: true)", name, what, field)
 			}
 			return nil
 		}
-		return failf(ex, "expected the schema to describe the attribute %s", name)
+		return mismatch(ex, "attributes", "a list with "+name, "no attribute "+name, "expected the schema to describe the attribute %s", name)
 	})
+}
+
+// notListed describes a list that lacks id: how many it held, or its status.
+func notListed(ex *scimclient.Exchange, what, id string) string {
+	if ex.Err != nil || ex.Status != http.StatusOK {
+		return statusOf(ex)
+	}
+	return fmt.Sprintf("%d %s, none %s", len(ex.Get("Resources").Array()), what, id)
 }

@@ -145,7 +145,7 @@ func (w *World) checkMembers(name string, want []string) error {
 		return err
 	}
 	if ex.Status != http.StatusOK {
-		return failf(ex, "expected to read the group %s, got %d", name, ex.Status)
+		return badStatus(ex, "200", "expected to read the group %s, got %d", name, ex.Status)
 	}
 	var wantIDs []string
 	for _, n := range want {
@@ -159,7 +159,7 @@ func (w *World) checkMembers(name string, want []string) error {
 	sort.Strings(got)
 	sort.Strings(wantIDs)
 	if !slices.Equal(got, wantIDs) {
-		return failf(ex, "expected the members of %s to be exactly %s, got %s", name, w.describeIDs(wantIDs), w.describeIDs(got))
+		return mismatch(ex, "members", w.describeIDs(wantIDs), w.describeIDs(got), "expected the members of %s to be exactly %s, got %s", name, w.describeIDs(wantIDs), w.describeIDs(got))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -164,7 +165,8 @@ func (r reg) idp() {
 		for _, e := range run.sim.Report().Exchanges {
 			if e.Method == http.MethodPost && e.Path == "/Users" && strings.Contains(string(e.Body), email) {
 				if e.Status != http.StatusConflict {
-					return fmt.Errorf("expected the other enterprise's endpoint to refuse %s with 409, got %d\n%s", email, e.Status, e)
+					return &Mismatch{What: "status", Expected: statusText("409"), Actual: statusText(strconv.Itoa(e.Status)),
+						Message: fmt.Sprintf("expected the other enterprise's endpoint to refuse %s with 409, got %d\n%s", email, e.Status, e)}
 				}
 				return nil
 			}

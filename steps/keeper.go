@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/provkit/provkit/internal/scimclient"
@@ -120,7 +121,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if st := ex.Get("status").String(); st != "pending" {
-			return failf(ex, "expected the new endpoint to be pending, it is %q", st)
+			return mismatch(ex, "status", `"pending"`, orAbsent(ex.Get("status")), "expected the new endpoint to be pending, it is %q", st)
 		}
 		return nil
 	})
@@ -207,7 +208,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected the administrator to see the user %s, got %d", name, ex.Status)
+			return badStatus(ex, "200", "expected the administrator to see the user %s, got %d", name, ex.Status)
 		}
 		status, locked := ex.Get("status").String(), ex.Get("locked").Bool()
 		ok := false
@@ -222,7 +223,7 @@ func (r reg) keeper() {
 			ok = status == "invited" && locked
 		}
 		if !ok {
-			return failf(ex, "expected the user %s to be %s; the administrator sees status %q, locked %v", name, state, status, locked)
+			return mismatch(ex, "the user's status", state, fmt.Sprintf("status %q, locked %v", status, locked), "expected the user %s to be %s; the administrator sees status %q, locked %v", name, state, status, locked)
 		}
 		return nil
 	})
@@ -236,7 +237,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != state {
-			return failf(ex, "expected the team %s to be %s, got %q", name, state, got)
+			return mismatch(ex, "status", strconv.Quote(state), valueOrStatus(ex, ex.Get("status")), "expected the team %s to be %s, got %q", name, state, got)
 		}
 		return nil
 	})
@@ -255,7 +256,7 @@ func (r reg) keeper() {
 		}
 		got := ex.Get(fmt.Sprintf(`members.#(user_id=="%s").status`, u.id))
 		if ex.Status != http.StatusOK || got.String() != state {
-			return failf(ex, "expected %s's membership in %s to be %s, got %s", uname, gname, state, orAbsent(got))
+			return mismatch(ex, "the membership's status", strconv.Quote(state), valueOrStatus(ex, got), "expected %s's membership in %s to be %s, got %s", uname, gname, state, orAbsent(got))
 		}
 		return nil
 	})
@@ -265,7 +266,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != "active" {
-			return failf(ex, "expected the endpoint to be active, got %q", got)
+			return mismatch(ex, "status", `"active"`, valueOrStatus(ex, ex.Get("status")), "expected the endpoint to be active, got %q", got)
 		}
 		return nil
 	})
@@ -275,7 +276,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if fmt.Sprint(ex.Status) != code {
-			return failf(ex, "expected the admin API to refuse with %s, got %d", code, ex.Status)
+			return badStatus(ex, code, "expected the admin API to refuse with %s, got %d", code, ex.Status)
 		}
 		return nil
 	})
@@ -294,7 +295,7 @@ func (r reg) keeper() {
 			return err
 		}
 		if ex.Status != want {
-			return failf(ex, "expected the %s token to get %d, got %d", which, want, ex.Status)
+			return badStatus(ex, strconv.Itoa(want), "expected the %s token to get %d, got %d", which, want, ex.Status)
 		}
 		return nil
 	})

@@ -82,7 +82,7 @@ func (r reg) lists() {
 			return err
 		}
 		if ex.Status != http.StatusOK || ex.Get("totalResults").Raw != n {
-			return failf(ex, "expected totalResults %s, got %s", n, orAbsent(ex.Get("totalResults")))
+			return mismatch(ex, "totalResults", n, valueOrStatus(ex, ex.Get("totalResults")), "expected totalResults %s, got %s", n, orAbsent(ex.Get("totalResults")))
 		}
 		return nil
 	})
@@ -92,7 +92,7 @@ func (r reg) lists() {
 			return err
 		}
 		if got := len(ex.Get("Resources").Array()); ex.Status != http.StatusOK || strconv.Itoa(got) != n {
-			return failf(ex, "expected a page of %s resources, got %d (status %d)", n, got, ex.Status)
+			return mismatch(ex, "the number of Resources", n, countOrStatus(ex, got), "expected a page of %s resources, got %d (status %d)", n, got, ex.Status)
 		}
 		return nil
 	})
@@ -102,7 +102,7 @@ func (r reg) lists() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected 200, got %d", ex.Status)
+			return badStatus(ex, "200", "expected 200, got %d", ex.Status)
 		}
 		full, err := w.do(http.MethodGet, "/Users", nil, withQuery(w.scoped("users", url.Values{})))
 		if err := okOr(full, err, "reading the full list"); err != nil {
@@ -115,10 +115,10 @@ func (r reg) lists() {
 			return failf(full, "the full list has only %d entries", len(all))
 		}
 		if got, want := ids(ex), all[a-1:b]; !slices.Equal(got, want) {
-			return failf(ex, "expected entries %d to %d of the full list %s, got %s", a, b, w.describeIDs(want), w.describeIDs(got))
+			return mismatch(ex, "Resources", w.describeIDs(want), w.describeIDs(got), "expected entries %d to %d of the full list %s, got %s", a, b, w.describeIDs(want), w.describeIDs(got))
 		}
 		if got := ex.Get("startIndex").Int(); got != int64(a) {
-			return failf(ex, "expected startIndex %d in the answer, got %d", a, got)
+			return mismatch(ex, "startIndex", strconv.Itoa(a), orAbsent(ex.Get("startIndex")), "expected startIndex %d in the answer, got %d", a, got)
 		}
 		return nil
 	})
@@ -128,7 +128,7 @@ func (r reg) lists() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected 200, got %d", ex.Status)
+			return badStatus(ex, "200", "expected 200, got %d", ex.Status)
 		}
 		q, _ := url.ParseQuery(ex.URL[strings.Index(ex.URL, "?")+1:])
 		q.Set("startIndex", start)
@@ -137,7 +137,7 @@ func (r reg) lists() {
 			return err
 		}
 		if got, want := ids(ex), ids(other); !slices.Equal(got, want) {
-			return failf(ex, "expected the same page as at startIndex %s (%s), got %s", start, w.describeIDs(want), w.describeIDs(got))
+			return mismatch(ex, "Resources", w.describeIDs(want), w.describeIDs(got), "expected the same page as at startIndex %s (%s), got %s", start, w.describeIDs(want), w.describeIDs(got))
 		}
 		return nil
 	})
@@ -156,7 +156,7 @@ func (r reg) lists() {
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
-			return failf(w.last, "expected each of the %d %ss once over the pages, got %s", len(want), kind, w.describeIDs(w.pageIDs))
+			return mismatch(w.last, "the resources over the pages", w.describeIDs(want), w.describeIDs(w.pageIDs), "expected each of the %d %ss once over the pages, got %s", len(want), kind, w.describeIDs(w.pageIDs))
 		}
 		return nil
 	})
@@ -167,11 +167,11 @@ func (r reg) lists() {
 		}
 		res := ex.Get("Resources").Array()
 		if ex.Status != http.StatusOK || len(res) == 0 {
-			return failf(ex, "expected a list with resources")
+			return mismatch(ex, "Resources", "a list with resources", countOrStatus(ex, len(res)), "expected a list with resources")
 		}
 		for _, it := range res {
 			if v := it.Get(path); v.Exists() && !isEmpty(v) {
-				return failf(ex, "expected no listed resource to have %s; %s has it", path, it.Get("id").String())
+				return mismatch(ex, path, "nothing, in every listed resource", it.Get("id").String()+" has "+v.Raw, "expected no listed resource to have %s; %s has it", path, it.Get("id").String())
 			}
 		}
 		return nil
@@ -211,7 +211,7 @@ func (w *World) checkListed(kind string, want []string, ordered bool) error {
 		return err
 	}
 	if ex.Status != http.StatusOK {
-		return failf(ex, "expected a 200 list, got %d", ex.Status)
+		return badStatus(ex, "200", "expected a 200 list, got %d", ex.Status)
 	}
 	own := map[string]string{} // id -> name
 	if kind == "user" {
@@ -247,8 +247,8 @@ func (w *World) checkListed(kind string, want []string, ordered bool) error {
 		if ordered {
 			how = "in this order"
 		}
-		return failf(ex, "expected the list to hold, of this scenario's %ss, %s %s; it holds %s",
-			kind, how, listOrNone(want), listOrNone(got))
+		return mismatch(ex, "the scenario's "+kind+"s in the list ("+how+")", listOrNone(want), listOrNone(got),
+			"expected the list to hold, of this scenario's %ss, %s %s; it holds %s", kind, how, listOrNone(want), listOrNone(got))
 	}
 	return nil
 }

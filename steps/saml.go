@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -245,9 +246,24 @@ func (w *World) idpUser(name string) error {
 	return s.idp.Users().Put(mockidp.User{Email: w.samlEmail(name), First: strings.ToUpper(name[:1]) + name[1:], Last: "Tester"})
 }
 
-func (w *World) newBrowser() *browser.Browser {
-	b := browser.New(w.cfg.HTTP)
+// newBrowser is the scenario's browser (a fresh cookie jar), recording
+// every hop into the scenario's exchanges. offsite: hosts ending in .test
+// answer 418 instead of being dialled (an open redirect is observed, and
+// recorded, not followed).
+func (w *World) newBrowser(offsiteHosts bool) *browser.Browser {
+	b := w.browser(offsiteHosts)
 	w.sso().b = b
+	return b
+}
+
+// browser is a browser recording into the scenario's exchanges.
+func (w *World) browser(offsiteHosts bool) *browser.Browser {
+	b := browser.New(w.cfg.HTTP)
+	if offsiteHosts {
+		b.Use(func(next http.RoundTripper) http.RoundTripper { return offsite{next: next} })
+	}
+	secrets := w.cfg.secretList()
+	b.Use(func(next http.RoundTripper) http.RoundTripper { return scimclient.Transport(next, w.rec, secrets...) })
 	return b
 }
 
@@ -268,8 +284,7 @@ func (w *World) idpInitiated(name, fault, relay string) error {
 	if relay != "" {
 		q.Set("RelayState", relay)
 	}
-	b := w.newBrowser()
-	b.Client.Transport = offsite{next: b.Client.Transport}
+	b := w.newBrowser(true)
 	s.page, err = b.Get(s.idp.LoginURL() + "?" + q.Encode())
 	return err
 }
@@ -284,7 +299,7 @@ func (w *World) spInitiated(name, fault string) error {
 			return err
 		}
 	}
-	b := w.newBrowser()
+	b := w.newBrowser(false)
 	b.Rewrite = s.headless(w.samlEmail(name), fault)
 	s.page, err = b.Get(s.sp.Login)
 	return err
@@ -316,7 +331,7 @@ func (w *World) concurrentSignIn(name string) error {
 	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
 	var wg sync.WaitGroup
 	pages := make([]browser.Page, 2)
-	bs := []*browser.Browser{browser.New(w.cfg.HTTP), browser.New(w.cfg.HTTP)}
+	bs := []*browser.Browser{w.browser(false), w.browser(false)}
 	errs := make([]error, 2)
 	for i := range pages {
 		wg.Add(1)
@@ -340,7 +355,7 @@ func (w *World) loginByEmail(name string) error {
 	if err != nil {
 		return err
 	}
-	b := w.newBrowser()
+	b := w.newBrowser(false)
 	base := s.sp.Login[:strings.LastIndex(s.sp.Login, "/")]
 	s.page, err = b.Get(base + "?email=" + url.QueryEscape(w.samlEmail(name)))
 	return err
@@ -471,10 +486,11 @@ func (w *World) expectSignedIn(name string) error {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%s is not signed in: the sign-in ended with %d at %s", name, s.page.Status, s.page.URL)
+		return mismatch(nil, "the signed-in user", w.samlEmail(name), "nobody (no session)",
+			"%s is not signed in: the sign-in ended with %d at %s", name, s.page.Status, s.page.URL)
 	}
 	if got := fmt.Sprint(m["email"]); !strings.EqualFold(got, w.samlEmail(name)) {
-		return fmt.Errorf("signed in as %q, want %q", got, w.samlEmail(name))
+		return mismatch(nil, "the signed-in user", w.samlEmail(name), got, "signed in as %q, want %q", got, w.samlEmail(name))
 	}
 	return nil
 }
@@ -490,10 +506,12 @@ func (w *World) expectBothSignedIn(name string) error {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("sign-in %d of %s failed: it ended with %d at %s", i+1, name, s.pages[i].Status, s.pages[i].URL)
+			return mismatch(nil, fmt.Sprintf("the signed-in user of sign-in %d", i+1), w.samlEmail(name), "nobody (no session)",
+				"sign-in %d of %s failed: it ended with %d at %s", i+1, name, s.pages[i].Status, s.pages[i].URL)
 		}
 		if got := fmt.Sprint(m["email"]); !strings.EqualFold(got, w.samlEmail(name)) {
-			return fmt.Errorf("sign-in %d: signed in as %q, want %q", i+1, got, w.samlEmail(name))
+			return mismatch(nil, fmt.Sprintf("the signed-in user of sign-in %d", i+1), w.samlEmail(name), got,
+				"sign-in %d: signed in as %q, want %q", i+1, got, w.samlEmail(name))
 		}
 	}
 	return nil
@@ -504,11 +522,17 @@ func (w *World) expectRefused() error {
 	if s.b == nil {
 		return fmt.Errorf("no sign-in happened")
 	}
-	if _, ok, err := w.session(s.b, ""); err != nil || ok {
-		return fmt.Errorf("the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
+	if m, ok, err := w.session(s.b, ""); err != nil || ok {
+		actual := fmt.Sprintf("a session for %v", m["email"])
+		if err != nil {
+			actual = "no answer about the session: " + err.Error()
+		}
+		return mismatch(nil, "the session", "none (the sign-in refused)", actual,
+			"the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
 	}
 	if !s.vendor && s.page.Status < 400 { // a vendor's error page may answer 200
-		return fmt.Errorf("the sign-in ended with %d at %s, want an error status", s.page.Status, s.page.URL)
+		return mismatch(nil, "the status of the sign-in's last page", "4xx or 5xx", statusText(strconv.Itoa(s.page.Status))+" at "+s.page.URL,
+			"the sign-in ended with %d at %s, want an error status", s.page.Status, s.page.URL)
 	}
 	return nil
 }
@@ -519,7 +543,7 @@ func (w *World) expectNoUser(email string) error {
 		return err
 	}
 	if n != 0 {
-		return fmt.Errorf("a user %s exists", email)
+		return mismatch(nil, "users "+email, "0", strconv.Itoa(n), "a user %s exists", email)
 	}
 	return nil
 }
@@ -530,7 +554,7 @@ func (w *World) expectUsers(email string, want int) error {
 		return err
 	}
 	if n != want {
-		return fmt.Errorf("%d users %s, want %d", n, email, want)
+		return mismatch(nil, "users "+email, strconv.Itoa(want), strconv.Itoa(n), "%d users %s, want %d", n, email, want)
 	}
 	return nil
 }
@@ -544,7 +568,7 @@ func (w *World) expectStatus(name, status string) error {
 		return fmt.Errorf("no user %s: %v", name, err)
 	}
 	if fmt.Sprint(u["status"]) != status {
-		return fmt.Errorf("%s is %v, want %s", name, u["status"], status)
+		return mismatch(nil, "the status of "+name, status, fmt.Sprint(u["status"]), "%s is %v, want %s", name, u["status"], status)
 	}
 	return nil
 }
@@ -556,7 +580,8 @@ func (w *World) expectJITUser(name string) error {
 		case err != nil:
 			return err
 		case n != 1 || !active:
-			return fmt.Errorf("the target's SCIM endpoint has %d users %s (active: %v), want one active user", n, w.samlEmail(name), active)
+			return mismatch(nil, "users "+w.samlEmail(name), "one active user", fmt.Sprintf("%d (active: %v)", n, active),
+				"the target's SCIM endpoint has %d users %s (active: %v), want one active user", n, w.samlEmail(name), active)
 		}
 		return w.needAdmin("read the user's node and role (SCIM showed one active user)")
 	}
@@ -570,7 +595,9 @@ func (w *World) expectJITUser(name string) error {
 		return err
 	}
 	if fmt.Sprint(u["status"]) != "active" || fmt.Sprint(u["node_id"]) != s.node || fmt.Sprint(u["role_id"]) != ex.Get("default_role_id").String() {
-		return fmt.Errorf("user %s: status %v node %v role %v; want active, node %s, role %s", name, u["status"], u["node_id"],
+		return mismatch(ex, "the JIT user "+name, fmt.Sprintf("status active, node %s, role %s", s.node, ex.Get("default_role_id").String()),
+			fmt.Sprintf("status %v, node %v, role %v", u["status"], u["node_id"], u["role_id"]),
+			"user %s: status %v node %v role %v; want active, node %s, role %s", name, u["status"], u["node_id"],
 			u["role_id"], s.node, ex.Get("default_role_id").String())
 	}
 	return nil
@@ -582,7 +609,8 @@ func (w *World) expectAtIdP(want bool) error {
 	s := w.sso()
 	if want {
 		if !strings.HasPrefix(s.page.URL, s.idp.SSOURL()) {
-			return fmt.Errorf("the browser ended at %s (%d), not at the node's identity provider", s.page.URL, s.page.Status)
+			return mismatch(nil, "where the browser ended", s.idp.SSOURL()+" (the node's identity provider)", fmt.Sprintf("%s (%d)", s.page.URL, s.page.Status),
+				"the browser ended at %s (%d), not at the node's identity provider", s.page.URL, s.page.Status)
 		}
 		return nil
 	}
@@ -592,7 +620,7 @@ func (w *World) expectAtIdP(want bool) error {
 	}
 	for _, u := range append(append([]string{}, s.b.Redirects...), s.page.URL) {
 		if v, err := url.Parse(u); err == nil && v.Host != "" && v.Host != sp.Host {
-			return fmt.Errorf("the browser was sent to %s", u)
+			return mismatch(nil, "where the browser went", "only "+sp.Host+" (the service provider)", u, "the browser was sent to %s", u)
 		}
 	}
 	return nil
@@ -602,7 +630,7 @@ func (w *World) expectNotRedirected(host string) error {
 	s := w.sso()
 	for _, r := range s.b.Redirects {
 		if u, err := url.Parse(r); err == nil && u.Hostname() == host {
-			return fmt.Errorf("the service provider redirected the browser to %s", r)
+			return mismatch(nil, "where the service provider redirected the browser", "not "+host, r, "the service provider redirected the browser to %s", r)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/provkit/provkit/internal/scimclient"
@@ -206,10 +207,10 @@ func (r reg) users() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected to read the user %s, got %d", name, ex.Status)
+			return badStatus(ex, "200", "expected to read the user %s, got %d", name, ex.Status)
 		}
 		if a := ex.Get("active"); !a.IsBool() || a.Bool() != (state == "active") {
-			return failf(ex, "expected the user %s to be %s (active %v), got %s", name, state, state == "active", orAbsent(a))
+			return mismatch(ex, "active", fmt.Sprint(state == "active"), orAbsent(a), "expected the user %s to be %s (active %v), got %s", name, state, state == "active", orAbsent(a))
 		}
 		return nil
 	})
@@ -219,7 +220,7 @@ func (r reg) users() {
 			return err
 		}
 		if ex.Status != http.StatusOK {
-			return failf(ex, "expected the user %s to be readable, got %d", name, ex.Status)
+			return badStatus(ex, "200", "expected the user %s to be readable, got %d", name, ex.Status)
 		}
 		return nil
 	})
@@ -229,7 +230,7 @@ func (r reg) users() {
 			return err
 		}
 		if ex.Status != http.StatusNotFound {
-			return failf(ex, "expected 404 Not Found for the deleted %s %s, got %d", kind, name, ex.Status)
+			return badStatus(ex, "404", "expected 404 Not Found for the deleted %s %s, got %d", kind, name, ex.Status)
 		}
 		return nil
 	})
@@ -243,7 +244,7 @@ func (r reg) users() {
 			return err
 		}
 		if got := ex.Get(path); ex.Status != http.StatusOK || got.String() != want {
-			return failf(ex, "expected the %s %s to have %s %q, got %s", kind, name, path, want, orAbsent(got))
+			return mismatch(ex, path, strconv.Quote(want), valueOrStatus(ex, got), "expected the %s %s to have %s %q, got %s", kind, name, path, want, orAbsent(got))
 		}
 		return nil
 	})
@@ -253,7 +254,7 @@ func (r reg) users() {
 			return err
 		}
 		if got := ex.Get(path); ex.Status != http.StatusOK || (got.Exists() && !isEmpty(got)) {
-			return failf(ex, "expected the %s %s to have no %s, got %s", kind, name, path, got.Raw)
+			return mismatch(ex, path, "nothing", valueOrStatus(ex, got), "expected the %s %s to have no %s, got %s", kind, name, path, got.Raw)
 		}
 		return nil
 	})
@@ -267,7 +268,7 @@ func (r reg) users() {
 			return err
 		}
 		if got := ex.Get(`emails.#(type=="work").value`); got.String() != want {
-			return failf(ex, "expected the work email %q, got %s", want, orAbsent(got))
+			return mismatch(ex, "the work email", strconv.Quote(want), valueOrStatus(ex, got), "expected the work email %q, got %s", want, orAbsent(got))
 		}
 		return nil
 	})
@@ -282,7 +283,7 @@ func (r reg) users() {
 		}
 		v := versionOf(ex)
 		if u.version == "" || v == "" || v == u.version {
-			return failf(ex, "expected a version other than %q after the change, got %q", u.version, v)
+			return mismatch(ex, "version", "other than "+strconv.Quote(u.version), strconv.Quote(v), "expected a version other than %q after the change, got %q", u.version, v)
 		}
 		return nil
 	})
@@ -296,7 +297,7 @@ func (r reg) users() {
 			return err
 		}
 		if got := ex.Get("id").String(); got != u.id {
-			return failf(ex, "expected the existing user's id %s, got %q", u.id, got)
+			return mismatch(ex, "id", u.id, orAbsent(ex.Get("id")), "expected the existing user's id %s, got %q", u.id, got)
 		}
 		return nil
 	})
@@ -314,7 +315,7 @@ func (r reg) users() {
 				return nil
 			}
 		}
-		return failf(ex, "expected the user %s's groups to list %s (id %s)", name, gname, g.id)
+		return mismatch(ex, "groups", "a list with the group "+gname+" (id "+g.id+")", valueOrStatus(ex, ex.Get("groups")), "expected the user %s's groups to list %s (id %s)", name, gname, g.id)
 	})
 	r.s1(`^no user "([^"]*)" exists$`, func(w *World, name string) error {
 		ex, err := w.do(http.MethodGet, "/Users", nil, withQuery(url.Values{"filter": {fmt.Sprintf("userName eq %q", w.userName(name))}}))
@@ -322,7 +323,7 @@ func (r reg) users() {
 			return err
 		}
 		if ex.Status != http.StatusOK || ex.Get("totalResults").Int() != 0 {
-			return failf(ex, "expected no user %s", w.userName(name))
+			return mismatch(ex, "totalResults", "0", valueOrStatus(ex, ex.Get("totalResults")), "expected no user %s", w.userName(name))
 		}
 		return nil
 	})

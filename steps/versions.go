@@ -2,6 +2,7 @@ package steps
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/provkit/provkit/internal/scimclient"
 )
@@ -81,7 +82,7 @@ func (r reg) versions() {
 		}
 		et, mv := ex.RespHeader.Get("ETag"), ex.Get("meta.version").String()
 		if et == "" || et != mv {
-			return failf(ex, "expected an ETag header equal to meta.version %q, got %q", mv, et)
+			return mismatch(ex, "ETag", strconv.Quote(mv)+" (meta.version)", orNone(et), "expected an ETag header equal to meta.version %q, got %q", mv, et)
 		}
 		return nil
 	})

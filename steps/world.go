@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ type World struct {
 
 	firstFailed     string
 	firstFailedKind string
+	firstErr        error // the first failed step's error
 	cleanup         []func(context.Context) error
 
 	saml *samlWorld // saml.go: SSO state (own IdP, own SSO node, browser)
@@ -96,6 +98,7 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 		if w != nil && status == godog.StepFailed && w.firstFailed == "" {
 			w.firstFailed = st.Text
 			w.firstFailedKind = stepKind(st)
+			w.firstErr = err
 		}
 		return ctx, nil
 	})
@@ -115,7 +118,13 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 			o.FailedStep, o.FailedKind = w.firstFailed, w.firstFailedKind
 		}
 		if o.Status == Failed {
-			o.Transcript = w.rec.Transcript()
+			failure := cmp.Or(w.firstErr, err)
+			var m *Mismatch
+			if errors.As(failure, &m) {
+				o.What, o.Expected, o.Actual = m.What, m.Expected, m.Actual
+			}
+			o.Exchanges = exchanges(w.rec, judgedExchange(failure))
+			o.Transcript = transcript(o.Exchanges)
 			ctx = godog.Attach(ctx, godog.Attachment{FileName: "exchanges.txt", MediaType: "text/plain", Body: []byte(o.Transcript)})
 		}
 		if !w.cfg.KeepData {
@@ -356,7 +365,7 @@ func failf(ex *scimclient.Exchange, format string, args ...any) error {
 	if ex == nil {
 		return errors.New(msg)
 	}
-	return fmt.Errorf("%s\n%s", msg, ex)
+	return &checkError{msg: msg, ex: ex}
 }
 
 // answer returns the When's answer.
@@ -397,7 +406,7 @@ func okOr(ex *scimclient.Exchange, err error, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if !ex.OK() {
-		return failf(ex, "%s: the target answered %d", what, ex.Status)
+		return badStatus(ex, "2xx", "%s: the target answered %d", what, ex.Status)
 	}
 	return nil
 }

@@ -15,13 +15,11 @@ import (
 	"sort"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/provkit/provkit/internal/scimclient"
 	idpsync "github.com/provkit/provkit/mockidp/sync"
-	"github.com/provkit/provkit/reference"
 )
 
 type simulateFlags struct {
@@ -321,34 +319,13 @@ type simTarget struct {
 // startSimReference opens a fresh reference on a throwaway database and
 // points tg at Acme's Engineering endpoint and the admin API.
 func startSimReference(ctx context.Context, tg *simTarget) (func(), error) {
-	srv, err := reference.Open(ctx, reference.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ref, err := startBundledReference(ctx, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), 1)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		srv.Close()
-		return nil, err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout}
-	go func() { _ = hs.Serve(ln) }()
-	closeAll := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(sctx)
-		_ = srv.Close()
-	}
-	info, err := srv.SeedDemo(ctx, "http://"+ln.Addr().String())
-	if err != nil || len(info.Endpoints) == 0 {
-		closeAll()
-		if err == nil {
-			err = errors.New("the demo seed has no endpoint")
-		}
-		return nil, err
-	}
-	tg.url, tg.token = info.Endpoints[0].SCIMURL, info.Endpoints[0].Token
-	tg.adminURL, tg.adminToken = info.AdminURL, info.AdminToken
-	return closeAll, nil
+	tg.url, tg.token = ref.seed.Endpoints[0].SCIMURL, ref.seed.Endpoints[0].Token
+	tg.adminURL, tg.adminToken = ref.seed.AdminURL, ref.seed.AdminToken
+	return ref.stop, nil
 }
 
 // ---- the resulting state ----

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/provkit/provkit/internal/harness"
-	"github.com/provkit/provkit/reference"
 	"github.com/provkit/provkit/reports"
 	"github.com/provkit/provkit/steps"
 )
@@ -239,40 +236,19 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 // it on a loopback port, seeds the demo and points cfg at it: Acme's node
 // is the target, Globex's node the second enterprise.
 func startBundled(ctx context.Context, cfg *harness.Config, faults []string, stderr io.Writer) (func(), error) {
-	srv, err := reference.Open(ctx, reference.Config{Faults: faults,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
+	ref, err := startBundledReference(ctx, faults,
+		slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), 2)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		srv.Close()
-		return nil, err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: readHeaderTimeout}
-	go func() { _ = hs.Serve(ln) }()
-	closeAll := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(sctx)
-		_ = srv.Close()
-	}
-	info, err := srv.SeedDemo(ctx, "http://"+ln.Addr().String())
-	if err != nil || len(info.Endpoints) < 2 {
-		closeAll()
-		if err == nil {
-			err = errors.New("the demo seed has fewer than two endpoints")
-		}
-		return nil, err
-	}
-	acme, globex := info.Endpoints[0], info.Endpoints[1]
+	acme, globex := ref.seed.Endpoints[0], ref.seed.Endpoints[1]
 	cfg.Target = steps.Endpoint{URL: acme.SCIMURL, Token: acme.Token}
 	cfg.Other = &steps.Endpoint{URL: globex.SCIMURL, Token: globex.Token}
-	cfg.Admin = &steps.Endpoint{URL: info.AdminURL, Token: info.AdminToken}
+	cfg.Admin = &steps.Endpoint{URL: ref.seed.AdminURL, Token: ref.seed.AdminToken}
 	cfg.OwnsTarget = true
 	cfg.KeepData = true // the database is thrown away
-	fmt.Fprintf(stderr, "provkit test: bundled reference server at %s (throwaway database), profile %s\n", ln.Addr(), cfg.Profile)
-	return closeAll, nil
+	fmt.Fprintf(stderr, "provkit test: bundled reference server at %s (throwaway database), profile %s\n", ref.addr, cfg.Profile)
+	return ref.stop, nil
 }
 
 // checkDir makes the report directory and checks that it can be written.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -330,4 +331,37 @@ func reportTexts(t *testing.T, dir string) map[string][]string {
 		require.Greater(t, len(out[name]), 1, "the failed scenarios' exchanges are attached")
 	}
 	return out
+}
+
+// TestReportShowsSAMLHops: a SAML scenario that fails (the reference's SP
+// accepts a response without an audience) shows the browser's hops in the
+// reports, the auto-submitted POST to the ACS among them, with the failed
+// check's expected and actual values; no SAMLResponse, signature value or
+// cookie value reaches a report.
+func TestReportShowsSAMLHops(t *testing.T) {
+	dir, secrets, _ := runWithFault(t, "sso-no-audience", "@saml-audience")
+	texts := reportTexts(t, dir)
+	html := texts["report.html"][0]
+	assert.Regexp(t, `<span class="chip">browser</span>POST http://127\.0\.0\.1:\d+/api/rest/sso/saml/[^ ]+ → \d{3} `, html,
+		"the POST to the ACS is one of the scenario's exchanges")
+	assert.Contains(t, html, "SAMLResponse=[redacted]")
+	assert.Contains(t, html, `<td class="expected">none (the sign-in refused)</td>`)
+	junit := texts["junit.xml"][0]
+	assert.Contains(t, junit, "checked:  the session")
+	leaks := []*regexp.Regexp{
+		regexp.MustCompile(`SAMLResponse=[^\[&\s]`),                                              // a SAMLResponse value in a form or URL
+		regexp.MustCompile(`(?i)name=(?:"|&#34;)SAMLResponse(?:"|&#34;) value=(?:"|&#34;)[^\[]`), // in the IdP's form
+		regexp.MustCompile(`(?i)SignatureValue(?:>|&gt;)[^\[]`),                                  // an XML signature
+		regexp.MustCompile(`(?i)(?:Set-)?Cookie: [^=\s]+=[^\[]`),                                 // a cookie's value
+	}
+	for name, ts := range texts {
+		for _, text := range ts {
+			for _, s := range secrets {
+				require.NotContains(t, text, s, "%s holds a token", name)
+			}
+			for _, re := range leaks {
+				assert.NotRegexp(t, re, text, "%s", name)
+			}
+		}
+	}
 }

@@ -1,7 +1,8 @@
 // Package browser is a small SAML user agent for tests: a cookie jar that
 // follows redirects and submits the auto-posting forms of the SAML HTTP-POST
 // binding, as a browser with JavaScript would. It asserts nothing; it
-// records every page it went through.
+// records every page it went through (History), and Use can add a
+// transport that records every hop.
 package browser
 
 import (
@@ -59,6 +60,18 @@ func New(base *http.Client) *Browser {
 		return nil
 	}
 	return b
+}
+
+// Use wraps the browser's transport, for example to record every hop
+// (scimclient.Transport): each redirect, each auto-submitted form and each
+// request made through Client goes through it. Wrappers added later see a
+// request first.
+func (b *Browser) Use(wrap func(http.RoundTripper) http.RoundTripper) {
+	next := b.Client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	b.Client.Transport = wrap(next)
 }
 
 // Get navigates to u and follows auto-submitted forms.

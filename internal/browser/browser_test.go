@@ -1,10 +1,14 @@
 package browser
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/provkit/provkit/internal/scimclient"
 )
 
 func TestAutoFormAndFollow(t *testing.T) {
@@ -34,5 +38,46 @@ func TestAutoFormAndFollow(t *testing.T) {
 	}
 	if b.Cookie(srv.URL, "s") != "1" || len(b.Redirects) != 2 {
 		t.Fatalf("cookie %q redirects %v", b.Cookie(srv.URL, "s"), b.Redirects)
+	}
+}
+
+// TestRecordEveryHop: with a recording transport, every hop is an exchange
+// (the redirect, the IdP's page, the auto-submitted POST to the ACS with its
+// cookie, the page after it), cookies printed without their values.
+func TestRecordEveryHop(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /start", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/idp", http.StatusFound) })
+	mux.HandleFunc("GET /idp", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`<form method="post" action="/acs"><input type="hidden" name="SAMLResponse" value="` + strings.Repeat("QUJD", 100) + `"></form>`))
+	})
+	mux.HandleFunc("POST /acs", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "secret-session-value", Path: "/", HttpOnly: true})
+		http.Redirect(w, r, "/done", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /done", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("signed in")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	rec := &scimclient.Recorder{}
+	b := New(srv.Client())
+	b.Use(func(next http.RoundTripper) http.RoundTripper { return scimclient.Transport(next, rec) })
+	if _, err := b.Get(srv.URL + "/start"); err != nil {
+		t.Fatal(err)
+	}
+	var hops []string
+	for _, ex := range rec.Exchanges() {
+		hops = append(hops, fmt.Sprintf("%s %s %d %s", ex.Method, strings.TrimPrefix(ex.URL, srv.URL), ex.Status, ex.Via))
+	}
+	want := []string{"GET /start 302 browser", "GET /idp 200 browser", "POST /acs 303 browser", "GET /done 200 browser"}
+	if !slices.Equal(hops, want) {
+		t.Fatalf("hops %q, want %q", hops, want)
+	}
+	tr := rec.Transcript()
+	for _, s := range []string{"< Set-Cookie: sid=[redacted]; Path=/; HttpOnly", "> Cookie: sid=[redacted]", "> SAMLResponse=QUJD", "…(+"} {
+		if !strings.Contains(tr, s) {
+			t.Errorf("the transcript lacks %q:\n%s", s, tr)
+		}
+	}
+	if strings.Contains(tr, "secret-session-value") || strings.Contains(tr, strings.Repeat("QUJD", 20)) {
+		t.Errorf("the transcript shows a cookie value or a whole SAMLResponse:\n%s", tr)
 	}
 }

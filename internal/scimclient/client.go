@@ -13,6 +13,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -72,15 +74,18 @@ type Request struct {
 
 // Exchange is one recorded request and its answer.
 type Exchange struct {
-	Method      string
-	URL         string
-	ReqHeader   http.Header
-	ReqBody     []byte
-	Status      int
-	RespHeader  http.Header
-	RespBody    []byte
-	Err         error // transport error: no answer
-	Duration    time.Duration
+	Method     string
+	URL        string
+	ReqHeader  http.Header
+	ReqBody    []byte
+	Status     int
+	RespHeader http.Header
+	RespBody   []byte
+	Err        error // transport error: no answer
+	Duration   time.Duration
+	// Via names what sent the request: "" for a Client, "browser" for
+	// a request recorded by Transport (a SAML user agent's hop).
+	Via         string
 	secrets     []string
 	parsedOnce  sync.Once
 	parsedValue gjson.Result
@@ -202,6 +207,10 @@ func (e *Exchange) Summary() string {
 	return fmt.Sprintf("%s %s -> %d", e.Method, e.URL, e.Status)
 }
 
+// Redacted hides in s the secrets the exchange's client knew (its token and
+// the others it was told to hide), as String does.
+func (e *Exchange) Redacted(s string) string { return Redact(s, e.secrets...) }
+
 // maxShown caps each printed body.
 const maxShown = 4000
 
@@ -227,18 +236,45 @@ func (e *Exchange) String() string {
 	return Redact(b.String(), e.secrets...)
 }
 
-var shownHeaders = []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", "ETag", "Location", "WWW-Authenticate"}
+var shownHeaders = []string{"Authorization", "Cookie", "Content-Type", "If-Match", "If-None-Match", "ETag", "Location",
+	"Set-Cookie", "WWW-Authenticate"}
 
 func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
 	for _, k := range shownHeaders {
 		for _, v := range h.Values(k) {
-			if strings.EqualFold(k, "Authorization") {
+			switch k {
+			case "Authorization":
 				v = redactAuthorization(v)
+			case "Cookie", "Set-Cookie":
+				v = RedactCookie(v, k == "Set-Cookie")
 			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
 		}
 	}
 }
+
+// RedactCookie hides the values of a Cookie header (set: a Set-Cookie
+// header) and keeps the cookies' names and a Set-Cookie's attributes
+// ("sid=[redacted]; Path=/; HttpOnly"). A value that is not name=value is
+// hidden whole.
+func RedactCookie(v string, set bool) string {
+	if !strings.Contains(v, "=") {
+		return "[redacted]"
+	}
+	parts := strings.Split(v, ";")
+	for i, p := range parts {
+		name, _, ok := strings.Cut(p, "=")
+		if set && i > 0 && (!ok || cookieAttribute[strings.ToLower(strings.TrimSpace(name))]) {
+			continue // an attribute
+		}
+		parts[i] = name + "=[redacted]"
+	}
+	return strings.Join(parts, ";")
+}
+
+// cookieAttribute are Set-Cookie attributes (not cookies: their values stay).
+var cookieAttribute = map[string]bool{"path": true, "domain": true, "expires": true, "max-age": true, "samesite": true,
+	"priority": true, "partitioned": true}
 
 func redactAuthorization(v string) string {
 	scheme, _, found := strings.Cut(v, " ")
@@ -256,6 +292,9 @@ func writeBody(b *strings.Builder, prefix string, body []byte) {
 			s = out.String()
 		}
 	}
+	if !gjson.ValidBytes(body) {
+		s = shortenRuns(s)
+	}
 	if len(s) > maxShown {
 		s = s[:maxShown] + fmt.Sprintf("\n… (%d more bytes)", len(s)-maxShown)
 	}
@@ -264,6 +303,28 @@ func writeBody(b *strings.Builder, prefix string, body []byte) {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
+}
+
+// longRun is a run of base64 or URL-encoded base64 characters too long to
+// read (a SAMLResponse in a form body or an auto-submitted form's <input>).
+// (HTML templates write "+" and "=" in attributes as &#43; and &#61;).
+var longRun = regexp.MustCompile(`(?:[A-Za-z0-9+/%_-]|&#43;){` + strconv.Itoa(maxRun+1) + `,}(?:=|&#61;){0,2}`)
+
+// maxRun is the longest such run printed whole; longer ones keep their
+// first runPrefix characters and say how many were cut ("PHNhbWxw…(+8410)").
+const (
+	maxRun    = 200
+	runPrefix = 40
+)
+
+func shortenRuns(s string) string {
+	return longRun.ReplaceAllStringFunc(s, func(m string) string {
+		cut := runPrefix
+		if i := strings.LastIndexByte(m[:cut], '&'); i >= 0 && !strings.Contains(m[i:cut], ";") {
+			cut = i // not inside an entity
+		}
+		return fmt.Sprintf("%s…(+%d)", m[:cut], len(m)-cut)
+	})
 }
 
 // Redact hides the given secrets and the values of JSON members that carry
@@ -352,4 +413,57 @@ func (r *Recorder) Transcript() string {
 		b.WriteString(e.String())
 	}
 	return b.String()
+}
+
+// Transport returns a RoundTripper that sends through next (nil:
+// http.DefaultTransport) and records every request and its answer into rec,
+// as exchanges Via "browser": a user agent's redirects, form posts and page
+// loads, each hop on its own. Bodies are read into the record (up to 4 MiB
+// of an answer) and handed on unchanged; secrets are hidden when printed.
+func Transport(next http.RoundTripper, rec *Recorder, secrets ...string) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &recording{next: next, rec: rec, secrets: secrets}
+}
+
+type recording struct {
+	next    http.RoundTripper
+	rec     *Recorder
+	secrets []string
+}
+
+// maxRecorded caps how much of an answer a recording transport keeps.
+const maxRecorded = 4 << 20
+
+func (t *recording) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex := &Exchange{Method: req.Method, URL: req.URL.String(), ReqHeader: req.Header.Clone(), Via: "browser", secrets: t.secrets}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			ex.ReqBody, _ = io.ReadAll(io.LimitReader(rc, maxRecorded))
+			rc.Close()
+		}
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	ex.Duration = time.Since(start)
+	if err != nil {
+		ex.Err = err
+		t.rec.add(ex)
+		return resp, err
+	}
+	ex.Status, ex.RespHeader = resp.StatusCode, resp.Header.Clone()
+	if resp.Body != nil && resp.Body != http.NoBody {
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxRecorded))
+		ex.RespBody = body
+		if rerr != nil {
+			ex.Err = rerr
+		}
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	}
+	t.rec.add(ex)
+	return resp, nil
 }
