@@ -21,6 +21,7 @@ import (
 
 	"github.com/provkit/provkit/internal/harness"
 	"github.com/provkit/provkit/internal/scimclient"
+	"github.com/provkit/provkit/reference"
 	"github.com/provkit/provkit/steps"
 )
 
@@ -47,7 +48,28 @@ type target struct {
 // harness and the server (wire faults).
 func startReference(t testing.TB, faults []string, wrap func(http.Handler) http.Handler) *target {
 	t.Helper()
-	h, seed := openReference(t, faults)
+	return startReferenceDB(t, "", faults, wrap)
+}
+
+// startReferenceDB is startReference on the database db (a PostgreSQL URL,
+// say; "" is a throwaway SQLite database).
+func startReferenceDB(t testing.TB, db string, faults []string, wrap func(http.Handler) http.Handler) *target {
+	t.Helper()
+	var h http.Handler
+	var seed func(base string) reference.Info
+	if db == "" {
+		h, seed = openReference(t, faults)
+	} else {
+		srv, err := reference.Open(context.Background(), reference.Config{DB: db, Faults: faults})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = srv.Close() })
+		h = srv.Handler()
+		seed = func(base string) reference.Info {
+			info, err := srv.SeedDemo(context.Background(), base)
+			require.NoError(t, err)
+			return info
+		}
+	}
 	if wrap != nil {
 		h = wrap(h)
 	}

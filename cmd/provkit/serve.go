@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/provkit/provkit/reference"
+	"github.com/provkit/provkit/reference/store/sqlstore"
 )
 
 // Timeouts of the reference server's http.Server and of a graceful stop.
@@ -32,6 +33,10 @@ const (
 
 const adminTokenEnv = "PROVKIT_ADMIN_TOKEN"
 
+// dbEnv names the variable that gives --db's default, so that a PostgreSQL
+// URL with a password stays out of the process list.
+const dbEnv = "PROVKIT_DB"
+
 type serveFlags struct {
 	addr       string
 	db         string
@@ -42,7 +47,7 @@ type serveFlags struct {
 func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port)")
-	fs.StringVar(&f.db, "db", "provkit.db", "SQLite database `file`, created if missing (\":memory:\": a throwaway database)")
+	fs.StringVar(&f.db, "db", "provkit.db", "database: a SQLite `file`, created if missing (\":memory:\": a throwaway database), or a PostgreSQL URL postgres://user@host:5432/db that several replicas share (default: $"+dbEnv+", else provkit.db)")
 	fs.StringVar(&f.infoFile, "info-file", "", "write the connection details (URLs and tokens) as JSON to `path`, mode 0600")
 	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+adminTokenEnv+", else a random token per start)")
 	return fs
@@ -68,6 +73,11 @@ The admin token is not stored: give one with --admin-token or $`+adminTokenEnv+`
 (preferred: a flag is visible to other local users), else a new random token is
 made at every start.
 
+--db postgres://user@host:5432/provkit (or $`+dbEnv+`) runs on PostgreSQL;
+migrations run at start. Several replicas may share one PostgreSQL database
+behind any load balancer (docs/replicas.md). A password may come from
+$PGPASSWORD or ~/.pgpass instead of the URL; it is never printed.
+
 SIGINT or SIGTERM stops the server gracefully: in-flight requests finish, then
 the database is closed. Every acknowledged write is already durable.
 
@@ -88,6 +98,11 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if !flagSet(fs, "admin-token") {
 		if t := getenv(adminTokenEnv); t != "" {
 			f.adminToken, tokenFromEnv = t, true
+		}
+	}
+	if !flagSet(fs, "db") {
+		if d := getenv(dbEnv); d != "" {
+			f.db = d
 		}
 	}
 	if f.db == "" {
@@ -127,8 +142,10 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 			}
 		}
 	}
-	dbName := f.db
-	if abs, err := filepath.Abs(f.db); err == nil && f.db != ":memory:" {
+	dbName := sqlstore.Redact(f.db) // never print a password
+	if reference.IsShared(f.db) {
+		dbName += " (shared: replicas may serve it too)"
+	} else if abs, err := filepath.Abs(f.db); err == nil && f.db != ":memory:" {
 		dbName = abs
 	}
 	// serve_sso.go; a database without the demo's Acme / Engineering node gets no demo SSO

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -20,8 +19,6 @@ import (
 	"github.com/provkit/provkit/reference/directory/service"
 	"github.com/provkit/provkit/reference/scim"
 	"github.com/provkit/provkit/reference/store"
-	"github.com/provkit/provkit/reference/store/memstore"
-	"github.com/provkit/provkit/reference/store/sqlstore"
 )
 
 // Benchmarks of the reference SCIM API at Keeper scale, over real HTTP on
@@ -74,11 +71,7 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	sq, err := sqlstore.Open(ctx, filepath.Join(dir, "bench.db"))
-	if err != nil {
-		return nil, err
-	}
-	mem, err := memstore.New(ctx, sq)
+	mem, closeStore, err := openBenchStore(ctx, dir) // bench_store_test.go: SQLite, or PostgreSQL
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +175,11 @@ func buildFixture() (*fixture, error) {
 			return nil, err
 		}
 	}
+	if err := settleBenchStore(ctx); err != nil { // bench_store_test.go: PostgreSQL's VACUUM ANALYZE
+		return nil, err
+	}
 	f.srv = httptest.NewServer(scim.New(svc, scim.Options{}))
-	f.close = func() { f.srv.Close(); _ = mem.Close(); _ = os.RemoveAll(dir) }
+	f.close = func() { f.srv.Close(); closeStore(); _ = os.RemoveAll(dir) }
 	return f, nil
 }
 
@@ -329,15 +325,11 @@ func BenchmarkAddMemberLargeTeam(b *testing.B) {
 // Use -benchtime 100000x for the 100,000-user figure.
 func BenchmarkCreateUsers(b *testing.B) {
 	ctx := context.Background()
-	sq, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "create.db"))
+	mem, closeStore, err := openBenchStore(ctx, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	mem, err := memstore.New(ctx, sq)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer mem.Close()
+	defer closeStore()
 	svc := service.New(mem)
 	ent, err := svc.CreateEnterprise(ctx, "Create", b.N+10)
 	if err != nil {

@@ -27,6 +27,7 @@ package sso
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -36,13 +37,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crewjam/saml"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/store"
 )
 
 // URL shapes (Keeper SSO Connect Cloud; keeper-facts §8.65-66).
@@ -88,28 +89,22 @@ type SP struct {
 	faults map[Fault]bool
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	requests map[string]pending // AuthnRequest ID -> pending
-	sessions map[string]session // token -> session
+	// Pending AuthnRequests and sessions are in the store (store.SSORequest,
+	// store.SSOSession), not in memory: any replica of the server answers
+	// the IdP's response and the browser's next request.
 }
 
-type pending struct {
-	nodeID   int64
-	returnTo string
-	expires  time.Time
-}
-
-type session struct {
-	userID  int64
-	nodeID  int64
-	expires time.Time
+// sessionKey is the stored key of a session token: its SHA-256, so that the
+// database never holds a usable cookie.
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // New returns the SP.
 func New(svc *service.Service, opt Options) *SP {
 	sp := &SP{svc: svc, public: strings.TrimRight(opt.PublicURL, "/"), now: opt.Now, newID: opt.NewID,
-		sTTL: opt.SessionTTL, rTTL: opt.RequestTTL, faults: map[Fault]bool{}, log: opt.Logger,
-		requests: map[string]pending{}, sessions: map[string]session{}}
+		sTTL: opt.SessionTTL, rTTL: opt.RequestTTL, faults: map[Fault]bool{}, log: opt.Logger}
 	if sp.now == nil {
 		sp.now = time.Now
 	}
@@ -241,10 +236,12 @@ func (sp *SP) serveLogin(w http.ResponseWriter, r *http.Request) {
 	req.ID, req.IssueInstant = sp.newID(), now
 	relay := sp.newID()
 	returnTo := sp.allowedRedirect(c, r, r.URL.Query().Get("return_to"))
-	sp.mu.Lock()
-	sp.gc(now)
-	sp.requests[req.ID] = pending{nodeID: c.NodeID, returnTo: returnTo, expires: now.Add(sp.rTTL)}
-	sp.mu.Unlock()
+	pr := store.SSORequest{ID: req.ID, NodeID: c.NodeID, ReturnTo: returnTo, Expires: now.Add(sp.rTTL)}
+	if err := sp.svc.Store().Update(r.Context(), func(tx store.Tx) error { return tx.PutSSORequest(r.Context(), pr, now) }); err != nil {
+		sp.log.Error("sso: record AuthnRequest", "node", c.NodeID, "err", err)
+		sp.page(w, http.StatusInternalServerError, "Cannot start single sign-on.")
+		return
+	}
 	u, err := req.Redirect(relay, sp.crewjam(r, c, ed))
 	if err != nil {
 		sp.page(w, http.StatusInternalServerError, "Cannot start single sign-on.")
@@ -268,19 +265,6 @@ func (sp *SP) serveLoginByEmail(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusFound)
 }
 
-func (sp *SP) gc(now time.Time) {
-	for id, p := range sp.requests {
-		if now.After(p.expires) {
-			delete(sp.requests, id)
-		}
-	}
-	for t, s := range sp.sessions {
-		if now.After(s.expires) {
-			delete(sp.sessions, t)
-		}
-	}
-}
-
 // serveACS consumes a Response (the ACS, and POST to ext_login).
 func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxResponse*2)
@@ -295,13 +279,17 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	p := checkParams{idp: info, entityID: u.EntityID, acsURL: u.ACS, policy: string(c.SignPolicy),
 		attrEmail: c.AttrEmail, attrFirst: c.AttrFirst, attrLast: c.AttrLast, now: now, allowIDPIni: c.AllowIDPInitiated,
 		takeRequest: func(id string) bool {
-			sp.mu.Lock()
-			defer sp.mu.Unlock()
-			pr, ok := sp.requests[id]
-			delete(sp.requests, id)
-			ok = ok && pr.nodeID == c.NodeID && !now.After(pr.expires)
-			returnTo = pr.returnTo
-			return ok
+			// One use: the request is removed whatever the outcome.
+			var pr store.SSORequest
+			err := sp.svc.Store().Update(r.Context(), func(tx store.Tx) (err error) {
+				pr, err = tx.TakeSSORequest(r.Context(), id, now)
+				return err
+			})
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				sp.log.Error("sso: take AuthnRequest", "node", c.NodeID, "err", err)
+			}
+			returnTo = pr.ReturnTo
+			return err == nil && pr.NodeID == c.NodeID
 		}}
 	v, err := sp.verify(r.PostFormValue("SAMLResponse"), p)
 	if err != nil {
@@ -318,9 +306,11 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := sp.newID()
-	sp.mu.Lock()
-	sp.sessions[token] = session{userID: user.ID, nodeID: c.NodeID, expires: now.Add(sp.sTTL)}
-	sp.mu.Unlock()
+	sess := store.SSOSession{Key: sessionKey(token), UserID: user.ID, NodeID: c.NodeID, Expires: now.Add(sp.sTTL)}
+	if err := sp.svc.Store().Update(r.Context(), func(tx store.Tx) error { return tx.PutSSOSession(r.Context(), sess, now) }); err != nil {
+		sp.refuse(w, c.NodeID, err)
+		return
+	}
 	sp.log.Info("sso: signed in", "node", c.NodeID, "user", user.ID, "jit_created", created, "solicited", v.inResponseTo != "")
 	ck := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(sp.sTTL.Seconds())}
@@ -383,13 +373,12 @@ type SessionInfo struct {
 }
 
 func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
-	var s session
+	var s store.SSOSession
 	ok := false
-	if ck, err := r.Cookie(SessionCookie); err == nil {
-		sp.mu.Lock()
-		s, ok = sp.sessions[ck.Value]
-		sp.mu.Unlock()
-		ok = ok && sp.now().Before(s.expires)
+	if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+		now := sp.now().UTC()
+		s, err = sp.svc.Store().GetSSOSession(r.Context(), sessionKey(ck.Value), now)
+		ok = err == nil && now.Before(s.Expires)
 	}
 	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	if !ok {
@@ -400,7 +389,7 @@ func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
 		sp.page(w, http.StatusUnauthorized, "You are not signed in.")
 		return
 	}
-	u, err := sp.svc.Store().GetUser(r.Context(), s.userID)
+	u, err := sp.svc.Store().GetUser(r.Context(), s.UserID)
 	if err != nil || u.Locked {
 		sp.page(w, http.StatusUnauthorized, "You are not signed in.")
 		return
@@ -417,10 +406,11 @@ func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (sp *SP) serveLogout(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(SessionCookie); err == nil {
-		sp.mu.Lock()
-		delete(sp.sessions, ck.Value)
-		sp.mu.Unlock()
+	if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+		err := sp.svc.Store().Update(r.Context(), func(tx store.Tx) error { return tx.DeleteSSOSession(r.Context(), sessionKey(ck.Value)) })
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			sp.log.Error("sso: logout", "err", err)
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)

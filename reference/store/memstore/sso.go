@@ -115,3 +115,32 @@ func (t *tx) GetSSOConfig(ctx context.Context, nodeID int64) (directory.SSOConfi
 func (t *tx) ListSSOConfigs(ctx context.Context, enterpriseID int64) ([]directory.SSOConfig, error) {
 	return t.in.ListSSOConfigs(ctx, enterpriseID)
 }
+
+// SSO requests and sessions, like the replay cache, live only in the inner
+// store: they are read by key, once per login or page, and memory would
+// only duplicate them.
+
+// GetSSOSession implements store.Reader by reading the inner store.
+func (s *Store) GetSSOSession(ctx context.Context, key string, now time.Time) (store.SSOSession, error) {
+	return s.inner.GetSSOSession(ctx, key, now)
+}
+
+func (t *tx) GetSSOSession(ctx context.Context, key string, now time.Time) (store.SSOSession, error) {
+	return t.in.GetSSOSession(ctx, key, now)
+}
+
+func (t *tx) PutSSORequest(ctx context.Context, r store.SSORequest, now time.Time) error {
+	return t.in.PutSSORequest(ctx, r, now)
+}
+
+func (t *tx) TakeSSORequest(ctx context.Context, id string, now time.Time) (store.SSORequest, error) {
+	return t.in.TakeSSORequest(ctx, id, now)
+}
+
+func (t *tx) PutSSOSession(ctx context.Context, s store.SSOSession, now time.Time) error {
+	return t.in.PutSSOSession(ctx, s, now)
+}
+
+func (t *tx) DeleteSSOSession(ctx context.Context, key string) error {
+	return t.in.DeleteSSOSession(ctx, key)
+}

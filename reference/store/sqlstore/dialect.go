@@ -43,6 +43,18 @@ type dialect struct {
 	// of its own: a Tx method's error must leave the Tx usable, as on SQLite.
 	abortsTx bool
 
+	// concurrent says Update runs each function in a transaction of its own
+	// on a pool of connections, concurrently with other Updates of this and
+	// other processes, at updateTx's isolation, retrying it on the errors
+	// retryable accepts (PostgreSQL). Otherwise one writer goroutine runs
+	// every function in group-committed batches (SQLite).
+	concurrent bool
+	updateTx   *sql.TxOptions
+
+	// retryable says err means the transaction lost a race (a serialization
+	// failure or a deadlock) and may succeed if run again.
+	retryable func(error) bool
+
 	// classify maps a driver error to store.ErrConflict (a unique or
 	// primary key violation) or store.ErrNotFound (a foreign key violation:
 	// the row referred to does not exist), or returns nil.
@@ -81,10 +93,11 @@ func (d *dialect) migrationFiles() (fs.FS, error) {
 
 func newSQLiteDialect() *dialect {
 	return &dialect{
-		name:    "sqlite",
-		driver:  "sqlite",
-		noLimit: -1,
-		readTx:  &sql.TxOptions{ReadOnly: true},
+		name:      "sqlite",
+		driver:    "sqlite",
+		noLimit:   -1,
+		readTx:    &sql.TxOptions{ReadOnly: true},
+		retryable: func(error) bool { return false },
 		classify: func(err error) error {
 			var se *sqlite.Error
 			if !errors.As(err, &se) {
@@ -101,11 +114,31 @@ func newSQLiteDialect() *dialect {
 	}
 }
 
+// sqlState returns the SQLSTATE of a PostgreSQL error, or "".
+func sqlState(err error) string {
+	// *pgconn.PgError has SQLState; matching the method keeps the check
+	// independent of pgx's types.
+	var pe interface{ SQLState() string }
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	return pe.SQLState()
+}
+
 // newPostgresDialect is the PostgreSQL dialect, used through pgx's
-// database/sql driver ("pgx", registered by importing
-// github.com/jackc/pgx/v5/stdlib). Not exercised by tests yet.
+// database/sql driver ("pgx", registered by github.com/jackc/pgx/v5/stdlib,
+// which this package imports).
 func newPostgresDialect() *dialect {
 	return &dialect{
+		concurrent: true,
+		updateTx:   &sql.TxOptions{Isolation: sql.LevelSerializable},
+		retryable: func(err error) bool {
+			switch sqlState(err) {
+			case "40001", "40P01": // serialization_failure, deadlock_detected
+				return true
+			}
+			return false
+		},
 		name:          "postgres",
 		driver:        "pgx",
 		positional:    true,
@@ -114,13 +147,7 @@ func newPostgresDialect() *dialect {
 		migrationLock: "LOCK TABLE schema_migrations IN EXCLUSIVE MODE",
 		abortsTx:      true,
 		classify: func(err error) error {
-			// *pgconn.PgError has SQLState; matching the method keeps pgx
-			// out of this package's imports.
-			var pe interface{ SQLState() string }
-			if !errors.As(err, &pe) {
-				return nil
-			}
-			switch pe.SQLState() {
+			switch sqlState(err) {
 			case "23505": // unique_violation
 				return store.ErrConflict
 			case "23503": // foreign_key_violation

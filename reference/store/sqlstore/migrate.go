@@ -64,10 +64,29 @@ func loadMigrations(d *dialect) ([]migration, error) {
 // migrate brings the schema of db up to date. It is idempotent, and safe
 // against a concurrent migrate of the same database: the version check and
 // the change run in one write transaction.
-func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
+func migrate(ctx context.Context, pool *sql.DB, d *dialect) error {
 	ms, err := loadMigrations(d)
 	if err != nil {
 		return err
+	}
+	var db migrator = pool
+	if d.migrationLock != "" {
+		// Several replicas may start at once: one connection holds a
+		// session-level advisory lock while it creates schema_migrations
+		// (CREATE TABLE IF NOT EXISTS is not safe against a concurrent
+		// one on PostgreSQL) and applies the migrations.
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+migrationLockKey+`)`); err != nil {
+			return fmt.Errorf("sqlstore: migrate: lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+migrationLockKey+`)`)
+		}()
+		db = conn
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT NOT NULL PRIMARY KEY,
@@ -85,8 +104,18 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
 	return nil
 }
 
+// migrationLockKey is the PostgreSQL advisory lock key of migrations
+// ("provkit" in ASCII).
+const migrationLockKey = "8098413637396852"
+
+// migrator is what *sql.DB and *sql.Conn have in common that migrate uses.
+type migrator interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // applyMigration applies m unless schema_migrations lists it.
-func applyMigration(ctx context.Context, db *sql.DB, d *dialect, m migration, known int64) (err error) {
+func applyMigration(ctx context.Context, db migrator, d *dialect, m migration, known int64) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migration %s: begin: %w", m.name, err)

@@ -30,6 +30,13 @@ type reader struct {
 	db   *sql.DB      // read pool; nil inside a Tx
 	tx   *sql.Tx      // write transaction; nil on the Store
 	done *atomic.Bool // inside a Tx: set once the Update function returned
+
+	// Inside a Tx on PostgreSQL: doomed is set when a statement failed with
+	// a serialization failure or a deadlock (Update retries the function
+	// whatever it returns); inOp is set while atomically runs, whose
+	// savepoint covers its statements.
+	doomed *atomic.Bool
+	inOp   *atomic.Bool
 }
 
 // conn returns where to run a statement and the context to run it with.
@@ -49,17 +56,30 @@ func (r *reader) conn(ctx context.Context) (execer, context.Context, error) {
 	return r.tx, context.WithoutCancel(ctx), nil
 }
 
-// stmt runs one statement with run. Inside a Tx on a dialect whose
-// transaction an error aborts, it runs under a savepoint rolled back on error.
+// stmt runs one read statement with run (see write).
 func (r *reader) stmt(ctx context.Context, run func() error) error {
-	if r.tx == nil || !r.d.abortsTx {
-		return run()
+	err := run()
+	if err != nil && r.tx != nil && r.d.retryable(err) {
+		r.doomed.Store(true)
+	}
+	return err
+}
+
+// write runs one write statement with run. Inside a Tx on a dialect whose
+// transaction an error aborts, it runs under a savepoint rolled back on
+// error, so that a refused write (a unique or foreign key violation) leaves
+// the Tx usable, as on SQLite. Reads need none: a read fails only when the
+// transaction is lost anyway (a serialization failure), which marks the Tx
+// doomed and makes Update retry it.
+func (r *reader) write(ctx context.Context, run func() error) error {
+	if r.tx == nil || !r.d.abortsTx || r.inOp.Load() {
+		return r.stmt(ctx, run)
 	}
 	bg := context.WithoutCancel(ctx)
 	if _, err := r.tx.ExecContext(bg, "SAVEPOINT stmt"); err != nil {
 		return err
 	}
-	if err := run(); err != nil {
+	if err := r.stmt(ctx, run); err != nil {
 		if _, rbErr := r.tx.ExecContext(bg, "ROLLBACK TO SAVEPOINT stmt"); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rbErr))
 		}
@@ -107,6 +127,15 @@ func (r *reader) one(ctx context.Context, query string, args []any, scan func(*s
 		return err
 	}
 	return r.stmt(ctx, func() error { return queryOne(ctx, ex, r.d.q(query), args, scan) })
+}
+
+// oneWrite is one for a write statement that returns a row (INSERT ... RETURNING).
+func (r *reader) oneWrite(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	ex, ctx, err := r.conn(ctx)
+	if err != nil {
+		return err
+	}
+	return r.write(ctx, func() error { return queryOne(ctx, ex, r.d.q(query), args, scan) })
 }
 
 func queryOne(ctx context.Context, ex execer, query string, args []any, scan func(*sql.Rows) error) error {
@@ -239,7 +268,18 @@ func scanEndpoint(rows *sql.Rows) (directory.Endpoint, error) {
 	return e, err
 }
 
-func scanUser(rows *sql.Rows) (directory.User, error) {
+// rowScanner is *sql.Rows, or a wrapper that scans extra columns.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// withTotal scans a row of a page query that ends with the total count.
+type withTotal struct {
+	rows  *sql.Rows
+	total *int
+}
+
+func (w withTotal) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.total)...) }
+
+func scanUser(rows rowScanner) (directory.User, error) {
 	var u directory.User
 	var emails, status, created, modified string
 	if err := rows.Scan(&u.ID, &u.EnterpriseID, &u.NodeID, &u.RoleID, &u.Email, &u.UserName, &u.GivenName,
@@ -258,7 +298,7 @@ func scanUser(rows *sql.Rows) (directory.User, error) {
 	return u, err
 }
 
-func scanTeam(rows *sql.Rows) (directory.Team, error) {
+func scanTeam(rows rowScanner) (directory.Team, error) {
 	var t directory.Team
 	var status, created, modified string
 	if err := rows.Scan(&t.ID, &t.EnterpriseID, &t.NodeID, &t.DisplayName, &t.ExternalID, &status, &t.Version, &created, &modified); err != nil {
@@ -463,11 +503,26 @@ func teamFilter(q store.TeamQuery) (string, []any, error) {
 // page counts the rows of table matching where, then reads the page
 // [offset, offset+limit) of them by id, both on one snapshot.
 func page[T any](ctx context.Context, r *reader, table, cols, where string, args []any, offset, limit int,
-	scan func(*sql.Rows) (T, error)) (items []T, total int, err error) {
+	scan func(rowScanner) (T, error)) (items []T, total int, err error) {
 	offset = max(offset, 0)
 	var lim any = r.d.noLimit
 	if limit > 0 {
 		lim = limit
+	}
+	if r.d.concurrent && r.tx == nil {
+		// PostgreSQL, outside a Tx: the count and the page in one statement
+		// (one snapshot, one round trip), the offset skipped in the index
+		// alone (an index-only scan of (node_id, ..., id)). An empty page
+		// says nothing of the count: then the general path below.
+		q := r.d.q(`WITH c AS (SELECT COUNT(*) AS n FROM ` + table + ` WHERE ` + where + `)
+			SELECT ` + cols + `, c.n FROM ` + table + `, c WHERE id IN (SELECT id FROM ` + table + ` WHERE ` + where +
+			` ORDER BY id LIMIT ? OFFSET ?) ORDER BY id`)
+		qargs := append(append(append([]any{}, args...), args...), lim, offset)
+		items, err = queryAll(ctx, r.db, q, qargs, func(rows *sql.Rows) (T, error) { return scan(withTotal{rows, &total}) })
+		if err != nil || len(items) > 0 {
+			return items, total, err
+		}
+		total = 0
 	}
 	err = r.snapshot(ctx, func(ctx context.Context, ex execer) error {
 		countQ := r.d.q(`SELECT COUNT(*) FROM ` + table + ` WHERE ` + where)
@@ -476,7 +531,14 @@ func page[T any](ctx context.Context, r *reader, table, cols, where string, args
 			return err
 		}
 		pageQ := r.d.q(`SELECT ` + cols + ` FROM ` + table + ` WHERE ` + where + ` ORDER BY id LIMIT ? OFFSET ?`)
-		items, err = queryAll(ctx, ex, pageQ, append(args[:len(args):len(args)], lim, offset), scan)
+		if r.d.concurrent && offset > 0 {
+			// PostgreSQL: skip the offset in the index alone (an index-only
+			// scan of (node_id, ..., id)), then read the page's rows.
+			pageQ = r.d.q(`SELECT ` + cols + ` FROM ` + table + ` WHERE id IN (SELECT id FROM ` + table + ` WHERE ` + where +
+				` ORDER BY id LIMIT ? OFFSET ?) ORDER BY id`)
+		}
+		items, err = queryAll(ctx, ex, pageQ, append(args[:len(args):len(args)], lim, offset),
+			func(rows *sql.Rows) (T, error) { return scan(rows) })
 		return err
 	})
 	return items, total, err
@@ -568,7 +630,7 @@ func (r *reader) UserTeams(ctx context.Context, userID int64) ([]store.UserTeam,
 
 // PendingTeams returns the pending teams of an enterprise, by ID.
 func (r *reader) PendingTeams(ctx context.Context, enterpriseID int64) ([]directory.Team, error) {
-	ts, err := all(ctx, r, qPendingTeams, []any{enterpriseID}, scanTeam)
+	ts, err := all(ctx, r, qPendingTeams, []any{enterpriseID}, func(rows *sql.Rows) (directory.Team, error) { return scanTeam(rows) })
 	if err != nil {
 		return nil, r.fail(fmt.Sprintf("pending teams of enterprise %d", enterpriseID), err)
 	}

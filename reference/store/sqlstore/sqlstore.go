@@ -11,9 +11,9 @@
 // read concurrently with the writer and with each other. An in-memory SQLite
 // database is refused: the reader pool needs a file the connections share.
 //
-// Open("postgres://...") opens PostgreSQL through pgx's database/sql driver,
-// which the program must register by importing github.com/jackc/pgx/v5/stdlib.
-// That path is not tested yet.
+// Open("postgres://...") opens PostgreSQL through pgx's database/sql driver
+// (github.com/jackc/pgx/v5/stdlib), with two pools of connections: one for
+// Update transactions, one for the Store's reads.
 //
 // The schema is a list of embedded migrations per dialect, applied in order at
 // Open and recorded in the schema_migrations table.
@@ -35,6 +35,28 @@
 // before each statement but never interrupts a running statement: SQLite
 // would roll back the whole batch's transaction.
 //
+// # Concurrent transactions (PostgreSQL)
+//
+// On PostgreSQL, group commit is not used: several processes (replicas of
+// the reference server) share the database, so no process can be its single
+// writer. Update runs its function in a SERIALIZABLE transaction of its own,
+// concurrently with the other Updates of this process and of every other
+// process. PostgreSQL guarantees that the committed transactions have the
+// effect of some serial order, so every rule the directory service checks
+// inside an Update (one SCIM endpoint per node, unique team names, the
+// approval queue, token rotation, JIT on first login) holds across replicas
+// as it does in one SQLite process; the unique indexes (email, team ID,
+// assertion ID) hold whatever the isolation. A transaction that loses a race
+// (SQLSTATE 40001 serialization_failure or 40P01 deadlock_detected, at any
+// statement or at COMMIT) is rolled back and its function run again, after a
+// short randomized backoff, up to MaxAttempts times: Update functions must
+// therefore have no effect outside the Tx but through AfterCommit (callbacks
+// of a failed attempt are dropped). AfterCommit callbacks of one Update run
+// in order after its commit; callbacks of concurrent Updates are not ordered
+// with each other. Each statement that writes runs under a savepoint, so a
+// refused write (ErrConflict, ErrNotFound) leaves the Tx usable, as on
+// SQLite; PostgreSQL aborts the whole transaction otherwise.
+//
 // # Case-insensitivity
 //
 // Case-insensitive keys (email, userName, team displayName, domain) are
@@ -46,20 +68,31 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net/url"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 
 	"github.com/provkit/provkit/reference/store"
 )
 
 // MaxBatch is the most Update functions the writer runs in one transaction.
 const MaxBatch = 256
+
+// MaxAttempts is how many times Update runs a function on PostgreSQL before
+// giving up on serialization failures (ErrContention).
+const MaxAttempts = 64
+
+// ErrContention is returned (wrapped) by Update on PostgreSQL when a
+// function lost MaxAttempts races in a row.
+var ErrContention = errors.New("sqlstore: too much contention: transaction retried too often")
 
 // ErrClosed is returned by Update once Close has been called.
 var ErrClosed = errors.New("sqlstore: store closed")
@@ -79,6 +112,7 @@ func (e *PanicError) Error() string {
 type Stats struct {
 	Commits uint64 // transactions committed
 	Updates uint64 // Update functions committed (Updates/Commits is the mean batch size)
+	Retries uint64 // PostgreSQL: attempts rolled back for a serialization failure and run again
 }
 
 // Store is a SQL store.Store. It is safe for concurrent use.
@@ -95,8 +129,12 @@ type Store struct {
 	closed  bool
 	stopped chan struct{} // closed when the writer goroutine has returned
 
+	inflight  sync.WaitGroup // concurrent dialect: running Updates
+	exclusive sync.Mutex     // Exclusive within this process
+
 	commits atomic.Uint64
 	updates atomic.Uint64
+	retries atomic.Uint64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -108,7 +146,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	switch {
 	case dsn == "":
 		return nil, errors.New("sqlstore: open: empty DSN")
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgres(dsn):
 		return openPostgres(ctx, dsn)
 	default:
 		return openSQLite(ctx, dsn)
@@ -201,27 +239,65 @@ func checkSQLiteWriter(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// Redact returns dsn with its password replaced by "xxxxx", for messages.
+// A DSN that does not parse as a URL is replaced entirely unless it is a
+// plain SQLite path.
+func Redact(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable DSN)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// pgPoolSize is the number of connections of each PostgreSQL pool.
+func pgPoolSize() int { return min(32, max(8, 4*runtime.GOMAXPROCS(0))) }
+
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	d := newPostgresDialect()
-	if !slices.Contains(sql.Drivers(), d.driver) {
-		return nil, errors.New(`sqlstore: open postgres: the "pgx" driver is not registered (import _ "github.com/jackc/pgx/v5/stdlib")`)
-	}
+	// Errors never quote dsn: it may hold a password (pgx's own errors
+	// do not either).
 	wdb, err := sql.Open(d.driver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
-	configureWriter(wdb)
+	configurePool(wdb, pgPoolSize())
+	if err := wdb.PingContext(ctx); err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
+	}
 	if err := migrate(ctx, wdb, d); err != nil {
 		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlstore: open postgres: %w", err)
+		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
 	rdb, err := sql.Open(d.driver, dsn)
 	if err != nil {
 		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlstore: open postgres: readers: %w", err)
+		return nil, fmt.Errorf("sqlstore: open postgres %s: readers: %w", Redact(dsn), err)
 	}
-	configureReaders(rdb)
+	configurePool(rdb, pgPoolSize())
 	return newStore(d, wdb, rdb), nil
+}
+
+// configurePool sizes a PostgreSQL pool. Connections are recycled now and
+// then so that a failover or a restarted server is picked up.
+func configurePool(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // configureWriter makes db a single, long-lived connection.
@@ -250,13 +326,17 @@ func newStore(d *dialect, wdb, rdb *sql.DB) *Store {
 		stopped: make(chan struct{}),
 	}
 	s.cond = sync.NewCond(&s.mu)
-	go s.writer()
+	if d.concurrent {
+		close(s.stopped) // no writer goroutine
+	} else {
+		go s.writer()
+	}
 	return s
 }
 
 // Stats returns the writer's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load()}
+	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Retries: s.retries.Load()}
 }
 
 // Request states: a request leaves the queue either taken by the writer or
@@ -295,6 +375,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlstore: update: %w", err)
 	}
+	if s.d.concurrent {
+		return s.updateConcurrent(ctx, fn)
+	}
 	r := &request{fn: fn, done: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
@@ -332,6 +415,7 @@ func (s *Store) Close() error {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	<-s.stopped
+	s.inflight.Wait()
 	if err := errors.Join(s.rdb.Close(), s.wdb.Close()); err != nil {
 		return fmt.Errorf("sqlstore: close: %w", err)
 	}
@@ -511,4 +595,155 @@ func runCallbacks(r *request) {
 	if panicked {
 		r.cbPanic, r.panicked = value, true
 	}
+}
+
+// updateConcurrent is Update on a concurrent dialect (PostgreSQL): fn runs
+// in a transaction of its own, retried on serialization failures.
+func (s *Store) updateConcurrent(ctx context.Context, fn func(store.Tx) error) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.inflight.Add(1)
+	s.mu.Unlock()
+	defer s.inflight.Done()
+
+	backoff := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		r := &request{fn: fn}
+		retry := s.attempt(r, attempt > exclusiveAfter)
+		if !retry {
+			if r.err != nil {
+				return r.err
+			}
+			s.commits.Add(1)
+			s.updates.Add(1)
+			runCallbacks(r)
+			if r.panicked {
+				panic(r.cbPanic)
+			}
+			return nil
+		}
+		s.retries.Add(1)
+		if attempt >= MaxAttempts {
+			return fmt.Errorf("sqlstore: update: %w (%d attempts): %w", ErrContention, attempt, r.err)
+		}
+		// Randomized exponential backoff: contenders spread out.
+		sleep := backoff/2 + rand.N(backoff)
+		backoff = min(2*backoff, 50*time.Millisecond)
+		t := time.NewTimer(sleep)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("sqlstore: update: %w (after %d attempts lost to concurrent transactions)", ctx.Err(), attempt)
+		}
+	}
+}
+
+// exclusiveAfter is how many attempts of an Update may lose races before
+// the next attempts run alone (see attempt).
+const exclusiveAfter = 3
+
+// updateLockKey is the PostgreSQL advisory lock every Update transaction
+// holds in shared mode, and a starved one in exclusive mode.
+const updateLockKey int64 = 0x70726f766b697401 // "provkit" 1
+
+// attempt runs r.fn once in its own transaction and commits it. It reports
+// whether the attempt lost a race and should be run again; otherwise r.err
+// is the outcome and r.after the callbacks to run.
+//
+// Every transaction first takes the advisory lock updateLockKey in shared
+// mode, which costs nothing while no one holds it exclusively. A function
+// that keeps losing (a long transaction, creating a team of a thousand
+// members say, against a stream of short ones: SSI's predicate locks make
+// its reads conflict with their writes) would starve; after exclusiveAfter
+// lost attempts it takes the lock exclusively, before BEGIN, on the
+// connection of its transaction: it waits for the running transactions of
+// every replica, keeps new ones waiting, and, alone, cannot lose.
+func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
+	// As with the writer, statements never watch the caller's context once
+	// fn has started (Tx methods check it before each statement): the
+	// outcome of a started function is always waited for.
+	ctx := context.Background()
+	var tx *sql.Tx
+	var err error
+	if exclusive {
+		conn, cerr := s.wdb.Conn(ctx)
+		if cerr != nil {
+			r.err = fmt.Errorf("sqlstore: update: %w", cerr)
+			return false
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, updateLockKey); err != nil {
+			r.err = fmt.Errorf("sqlstore: update: exclusive lock: %w", err)
+			return false
+		}
+		defer func() { _, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, updateLockKey) }()
+		tx, err = conn.BeginTx(ctx, s.d.updateTx)
+	} else {
+		tx, err = s.wdb.BeginTx(ctx, s.d.updateTx)
+		if err == nil {
+			if _, lerr := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLockKey); lerr != nil {
+				_ = tx.Rollback()
+				r.err = lerr
+				return s.d.retryable(lerr)
+			}
+		}
+	}
+	if err != nil {
+		r.err = fmt.Errorf("sqlstore: update: begin: %w", err)
+		return false
+	}
+	t := newTx(s.d, tx)
+	err = runFn(r.fn, t)
+	if err == nil && !t.doomed.Load() {
+		err = t.flush(ctx) // write-behind copies (writebehind.go)
+	}
+	after := t.finish()
+	if err != nil || t.doomed.Load() {
+		_ = tx.Rollback()
+		if t.doomed.Load() || s.d.retryable(err) {
+			r.err = err
+			return true
+		}
+		r.err = err
+		return false
+	}
+	if err := tx.Commit(); err != nil {
+		if s.d.retryable(err) {
+			r.err = err
+			return true
+		}
+		r.err = fmt.Errorf("sqlstore: update: commit: %w", err)
+		return false
+	}
+	r.after = after
+	return false
+}
+
+// Exclusive runs fn while holding the lock called name, which excludes
+// every other Exclusive of that name on the same database, in this process
+// and (PostgreSQL: a session advisory lock) in every other. Replicas use it
+// for start-up work that must happen once, such as seeding an empty
+// database. fn's own reads and writes go through the Store as usual.
+func (s *Store) Exclusive(ctx context.Context, name string, fn func() error) error {
+	s.exclusive.Lock()
+	defer s.exclusive.Unlock()
+	if !s.d.concurrent {
+		return fn() // one process owns a SQLite database
+	}
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: lock %q: %w", name, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+		return fmt.Errorf("sqlstore: lock %q: %w", name, err)
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name)
+	}()
+	return fn()
 }

@@ -114,3 +114,71 @@ func (t *txn) ClaimAssertion(ctx context.Context, id string, expires, now time.T
 	}
 	return nil
 }
+
+// PutSSORequest records a pending AuthnRequest, pruning expired ones.
+func (t *txn) PutSSORequest(ctx context.Context, r store.SSORequest, now time.Time) error {
+	op := fmt.Sprintf("put sso request %q", r.ID)
+	if _, err := t.exec(ctx, `DELETE FROM sso_requests WHERE expires < ?`, now.UnixNano()); err != nil {
+		return t.fail(op, err)
+	}
+	_, err := t.exec(ctx, `INSERT INTO sso_requests (id, node_id, return_to, expires) VALUES (?, ?, ?, ?)`,
+		r.ID, r.NodeID, r.ReturnTo, r.Expires.UnixNano())
+	if err != nil {
+		return t.fail(op, err)
+	}
+	return nil
+}
+
+// TakeSSORequest removes and returns a pending request that has not
+// expired at now, or returns store.ErrNotFound.
+func (t *txn) TakeSSORequest(ctx context.Context, id string, now time.Time) (store.SSORequest, error) {
+	op := fmt.Sprintf("take sso request %q", id)
+	var r store.SSORequest
+	var expires int64
+	err := t.oneWrite(ctx, `DELETE FROM sso_requests WHERE id = ? RETURNING id, node_id, return_to, expires`, []any{id},
+		func(rows *sql.Rows) error { return rows.Scan(&r.ID, &r.NodeID, &r.ReturnTo, &expires) })
+	if err != nil {
+		return store.SSORequest{}, t.fail(op, err)
+	}
+	r.Expires = time.Unix(0, expires).UTC()
+	if r.Expires.Before(now) {
+		return store.SSORequest{}, fmt.Errorf("sqlstore: %s: expired: %w", op, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// PutSSOSession records a session, pruning expired ones.
+func (t *txn) PutSSOSession(ctx context.Context, s store.SSOSession, now time.Time) error {
+	op := "put sso session"
+	if _, err := t.exec(ctx, `DELETE FROM sso_sessions WHERE expires < ?`, now.UnixNano()); err != nil {
+		return t.fail(op, err)
+	}
+	_, err := t.exec(ctx, `INSERT INTO sso_sessions (key, user_id, node_id, expires) VALUES (?, ?, ?, ?)`,
+		s.Key, s.UserID, s.NodeID, s.Expires.UnixNano())
+	if err != nil {
+		return t.fail(op, err)
+	}
+	return nil
+}
+
+// DeleteSSOSession removes a session, or returns store.ErrNotFound.
+func (t *txn) DeleteSSOSession(ctx context.Context, key string) error {
+	if err := mustChange(t.exec(ctx, `DELETE FROM sso_sessions WHERE key = ?`, key)); err != nil {
+		return t.fail("delete sso session", err)
+	}
+	return nil
+}
+
+// GetSSOSession returns a session that has not expired at now, or
+// store.ErrNotFound.
+func (r *reader) GetSSOSession(ctx context.Context, key string, now time.Time) (store.SSOSession, error) {
+	s := store.SSOSession{Key: key}
+	var expires int64
+	err := r.one(ctx, `SELECT user_id, node_id, expires FROM sso_sessions WHERE key = ? AND expires >= ?`,
+		[]any{key, now.UnixNano()}, func(rows *sql.Rows) error { return rows.Scan(&s.UserID, &s.NodeID, &expires) })
+	if err != nil {
+		return store.SSOSession{}, r.fail("get sso session", err)
+	}
+	s.Expires = time.Unix(0, expires).UTC()
+	return s, nil
+}

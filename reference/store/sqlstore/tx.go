@@ -21,12 +21,16 @@ type txn struct {
 
 	mu    sync.Mutex
 	after []func()
+
+	// PostgreSQL's write-behind copies of hot rows (writebehind.go).
+	teams map[string]*hotTeam
+	seats map[int64]*hotSeats
 }
 
 var _ store.Tx = (*txn)(nil)
 
 func newTx(d *dialect, tx *sql.Tx) *txn {
-	return &txn{reader: reader{d: d, tx: tx, done: new(atomic.Bool)}}
+	return &txn{reader: reader{d: d, tx: tx, done: new(atomic.Bool), doomed: new(atomic.Bool), inOp: new(atomic.Bool)}}
 }
 
 // finish ends the Tx's life (its methods fail from now on) and returns the
@@ -57,7 +61,7 @@ func (t *txn) exec(ctx context.Context, query string, args ...any) (int64, error
 		return 0, err
 	}
 	var n int64
-	err = t.stmt(ctx, func() error {
+	err = t.write(ctx, func() error {
 		res, err := ex.ExecContext(ctx, t.d.q(query), args...)
 		if err != nil {
 			return err
@@ -71,7 +75,7 @@ func (t *txn) exec(ctx context.Context, query string, args ...any) (int64, error
 // returningID runs an INSERT ... RETURNING id.
 func (t *txn) returningID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := t.one(ctx, query, args, func(rows *sql.Rows) error { return rows.Scan(&id) })
+	err := t.oneWrite(ctx, query, args, func(rows *sql.Rows) error { return rows.Scan(&id) })
 	return id, err
 }
 
@@ -87,7 +91,10 @@ func (t *txn) atomically(ctx context.Context, fn func() error) error {
 	if _, err := t.tx.ExecContext(bg, "SAVEPOINT op"); err != nil {
 		return err
 	}
-	if err := fn(); err != nil {
+	t.inOp.Store(true)
+	err := fn()
+	t.inOp.Store(false)
+	if err != nil {
 		_, rbErr := t.tx.ExecContext(bg, "ROLLBACK TO SAVEPOINT op")
 		if rbErr == nil {
 			_, rbErr = t.tx.ExecContext(bg, "RELEASE SAVEPOINT op")
@@ -144,6 +151,10 @@ func (t *txn) CreateEnterprise(ctx context.Context, e *directory.Enterprise) err
 
 // UpdateEnterprise stores e's Name, Seats and RootNode.
 func (t *txn) UpdateEnterprise(ctx context.Context, e directory.Enterprise) error {
+	if err := t.flushSeats(ctx); err != nil {
+		return err
+	}
+	delete(t.seats, e.ID) // Seats may change: the next seat taken reads them again
 	err := mustChange(t.exec(ctx, `UPDATE enterprises SET name = ?, seats = ?, root_node_id = ? WHERE id = ?`,
 		e.Name, e.Seats, e.RootNode, e.ID))
 	if err != nil {
@@ -282,7 +293,42 @@ func (t *txn) CreateUser(ctx context.Context, u *directory.User) error {
 		return t.fail(op, err)
 	}
 	var id int64
-	err = t.atomically(ctx, func() error {
+	if t.writeBehind() {
+		err = t.atomically(ctx, func() error {
+			if err := t.takeSeat(ctx, u.EnterpriseID); err != nil {
+				return err
+			}
+			id, err = t.returningID(ctx, `INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
+				given_name, family_name, display_name, external_id, emails, status, locked, version, modified, enterprise_id, created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				append(vals, u.EnterpriseID, created)...)
+			if err != nil {
+				if h := t.seats[u.EnterpriseID]; h != nil && h.dirty {
+					h.used-- // the copy's seat; a real UPDATE is undone by the savepoint
+				} else {
+					delete(t.seats, u.EnterpriseID)
+				}
+			}
+			return err
+		})
+	} else {
+		err = t.atomically(ctx, func() error {
+			return t.createUserSQLite(ctx, u, vals, created, &id)
+		})
+	}
+	if errors.Is(err, store.ErrNoSeats) {
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNoSeats)
+	}
+	if err != nil {
+		return t.fail(op, err)
+	}
+	u.ID = id
+	return nil
+}
+
+// createUserSQLite takes a seat and inserts u (inside atomically).
+func (t *txn) createUserSQLite(ctx context.Context, u *directory.User, vals []any, created string, id *int64) error {
+	{
 		n, err := t.exec(ctx, `UPDATE enterprises SET seats_used = seats_used + 1 WHERE id = ? AND seats_used < seats`, u.EnterpriseID)
 		if err != nil {
 			return err
@@ -296,20 +342,12 @@ func (t *txn) CreateUser(ctx context.Context, u *directory.User) error {
 			}
 			return store.ErrNoSeats
 		}
-		id, err = t.returningID(ctx, `INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
+		*id, err = t.returningID(ctx, `INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
 			given_name, family_name, display_name, external_id, emails, status, locked, version, modified, enterprise_id, created)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			append(vals, u.EnterpriseID, created)...)
 		return err
-	})
-	if errors.Is(err, store.ErrNoSeats) {
-		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNoSeats)
 	}
-	if err != nil {
-		return t.fail(op, err)
-	}
-	u.ID = id
-	return nil
 }
 
 // UpdateUser stores every field of u but ID, EnterpriseID and Created:
@@ -335,10 +373,13 @@ func (t *txn) UpdateUser(ctx context.Context, u directory.User) error {
 func (t *txn) DeleteUser(ctx context.Context, id int64) error {
 	err := t.atomically(ctx, func() error {
 		var enterpriseID int64
-		err := t.one(ctx, `DELETE FROM users WHERE id = ? RETURNING enterprise_id`, []any{id},
+		err := t.oneWrite(ctx, `DELETE FROM users WHERE id = ? RETURNING enterprise_id`, []any{id},
 			func(rows *sql.Rows) error { return rows.Scan(&enterpriseID) })
 		if err != nil {
 			return err
+		}
+		if t.writeBehind() {
+			return t.giveSeat(ctx, enterpriseID)
 		}
 		_, err = t.exec(ctx, `UPDATE enterprises SET seats_used = CASE WHEN seats_used > 0 THEN seats_used - 1 ELSE 0 END
 			WHERE id = ?`, enterpriseID)
@@ -374,6 +415,9 @@ func (t *txn) CreateTeam(ctx context.Context, tm directory.Team) error {
 // UpdateTeam stores every field of tm but ID, EnterpriseID and Created, or
 // returns store.ErrNotFound.
 func (t *txn) UpdateTeam(ctx context.Context, tm directory.Team) error {
+	if t.writeBehind() {
+		return t.updateTeamBehind(ctx, tm)
+	}
 	op := fmt.Sprintf("update team %q", tm.ID)
 	ts, err := times(tm.Modified)
 	if err != nil {
@@ -391,6 +435,7 @@ func (t *txn) UpdateTeam(ctx context.Context, tm directory.Team) error {
 // DeleteTeam removes a team and its memberships, or returns
 // store.ErrNotFound.
 func (t *txn) DeleteTeam(ctx context.Context, id string) error {
+	delete(t.teams, id) // a dirty copy of a deleted row has nothing to write
 	if err := mustChange(t.exec(ctx, `DELETE FROM teams WHERE id = ?`, id)); err != nil {
 		return t.fail(fmt.Sprintf("delete team %q", id), err)
 	}
@@ -402,6 +447,20 @@ func (t *txn) DeleteTeam(ctx context.Context, id string) error {
 // way it is one single-row statement on the (team_id, user_id) key.
 func (t *txn) PutMembership(ctx context.Context, m directory.Membership) (bool, error) {
 	op := fmt.Sprintf("put membership of user %d in team %q", m.UserID, m.TeamID)
+	if t.d.concurrent {
+		// PostgreSQL: one statement (each write costs a savepoint round
+		// trip there); xmax is 0 on a row this statement inserted.
+		var created bool
+		err := t.oneWrite(ctx, `INSERT INTO memberships (team_id, user_id, enterprise_id, status)
+			SELECT id, CAST(? AS BIGINT), enterprise_id, CAST(? AS TEXT) FROM teams WHERE id = ?
+			ON CONFLICT (team_id, user_id) DO UPDATE SET status = excluded.status
+			RETURNING (xmax = 0)`, []any{m.UserID, string(m.Status), m.TeamID},
+			func(rows *sql.Rows) error { return rows.Scan(&created) })
+		if err != nil {
+			return false, t.fail(op, err) // no row: no team (sql.ErrNoRows)
+		}
+		return created, nil
+	}
 	n, err := t.exec(ctx, `UPDATE memberships SET status = ? WHERE team_id = ? AND user_id = ?`,
 		string(m.Status), m.TeamID, m.UserID)
 	if err != nil {

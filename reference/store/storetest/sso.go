@@ -47,3 +47,73 @@ func testSSO(x *suite) {
 	err = x.s.Update(x.ctx, func(tx store.Tx) error { return tx.DeleteSSOConfig(x.ctx, c.NodeID) })
 	isErr(t, "DeleteSSOConfig twice", err, store.ErrNotFound)
 }
+
+// testSSORequests: a pending AuthnRequest is taken once, not after it
+// expired, and its ID is unique.
+func testSSORequests(x *suite) {
+	t := x.t
+	now := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	r := store.SSORequest{ID: "_req1", NodeID: 42, ReturnTo: "/app?x=1", Expires: now.Add(10 * time.Minute)}
+	x.update(func(tx store.Tx) error { return tx.PutSSORequest(x.ctx, r, now) })
+	err := x.s.Update(x.ctx, func(tx store.Tx) error { return tx.PutSSORequest(x.ctx, r, now) })
+	isErr(t, "PutSSORequest of a recorded ID", err, store.ErrConflict)
+	var got store.SSORequest
+	x.update(func(tx store.Tx) (err error) {
+		got, err = tx.TakeSSORequest(x.ctx, r.ID, now.Add(time.Minute))
+		return err
+	})
+	equal(t, "taken request", got, r)
+	err = x.s.Update(x.ctx, func(tx store.Tx) error { _, err := tx.TakeSSORequest(x.ctx, r.ID, now); return err })
+	isErr(t, "TakeSSORequest twice", err, store.ErrNotFound)
+
+	// An expired request is refused, and a failed take inside an Update
+	// leaves the Tx usable.
+	old := store.SSORequest{ID: "_req2", NodeID: 42, Expires: now.Add(time.Minute)}
+	x.update(func(tx store.Tx) error { return tx.PutSSORequest(x.ctx, old, now) })
+	x.update(func(tx store.Tx) error {
+		_, err := tx.TakeSSORequest(x.ctx, old.ID, now.Add(2*time.Minute))
+		isErr(t, "TakeSSORequest of an expired request", err, store.ErrNotFound)
+		_, err = tx.TakeSSORequest(x.ctx, "_missing", now)
+		isErr(t, "TakeSSORequest of an unknown ID", err, store.ErrNotFound)
+		return tx.PutSSORequest(x.ctx, store.SSORequest{ID: "_req3", NodeID: 7, Expires: now.Add(time.Hour)}, now)
+	})
+	x.update(func(tx store.Tx) (err error) { got, err = tx.TakeSSORequest(x.ctx, "_req3", now); return err })
+	equal(t, "request put after refused takes", got.NodeID, int64(7))
+}
+
+// testSSOSessions: sessions are found by key until they expire and are
+// removed by DeleteSSOSession.
+func testSSOSessions(x *suite) {
+	t := x.t
+	now := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	s := store.SSOSession{Key: "k1", UserID: 100000000000001, NodeID: 42, Expires: now.Add(time.Hour)}
+	_, err := x.s.GetSSOSession(x.ctx, s.Key, now)
+	isErr(t, "GetSSOSession before Put", err, store.ErrNotFound)
+	x.update(func(tx store.Tx) error { return tx.PutSSOSession(x.ctx, s, now) })
+	err = x.s.Update(x.ctx, func(tx store.Tx) error { return tx.PutSSOSession(x.ctx, s, now) })
+	isErr(t, "PutSSOSession of a taken key", err, store.ErrConflict)
+	got, err := x.s.GetSSOSession(x.ctx, s.Key, now.Add(time.Minute))
+	noErr(t, "GetSSOSession", err)
+	equal(t, "session", got, s)
+	x.update(func(tx store.Tx) error {
+		got, err := tx.GetSSOSession(x.ctx, s.Key, now)
+		expect(t, err == nil && got == s, "GetSSOSession in tx = %+v, %v", got, err)
+		return nil
+	})
+	_, err = x.s.GetSSOSession(x.ctx, s.Key, now.Add(2*time.Hour))
+	isErr(t, "GetSSOSession after expiry", err, store.ErrNotFound)
+	x.update(func(tx store.Tx) error { return tx.DeleteSSOSession(x.ctx, s.Key) })
+	_, err = x.s.GetSSOSession(x.ctx, s.Key, now)
+	isErr(t, "GetSSOSession after Delete", err, store.ErrNotFound)
+	err = x.s.Update(x.ctx, func(tx store.Tx) error { return tx.DeleteSSOSession(x.ctx, s.Key) })
+	isErr(t, "DeleteSSOSession twice", err, store.ErrNotFound)
+	// An expired session's key is free again once pruned by a later Put.
+	x.update(func(tx store.Tx) error {
+		return tx.PutSSOSession(x.ctx, store.SSOSession{Key: "k2", Expires: now}, now)
+	})
+	x.update(func(tx store.Tx) error {
+		return tx.PutSSOSession(x.ctx, store.SSOSession{Key: "k2", UserID: 1, Expires: now.Add(time.Hour)}, now.Add(time.Minute))
+	})
+	got, err = x.s.GetSSOSession(x.ctx, "k2", now.Add(time.Minute))
+	expect(t, err == nil && got.UserID == 1, "session put over an expired one = %+v, %v", got, err)
+}

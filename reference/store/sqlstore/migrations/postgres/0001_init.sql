@@ -1,4 +1,4 @@
--- 0001_init: the directory schema (PostgreSQL). Untested so far.
+-- 0001_init: the directory schema (PostgreSQL).
 --
 -- Case-insensitive keys are stored lower-cased (strings.ToLower) in *_key
 -- columns next to the value as sent, so that a plain (unique) index answers

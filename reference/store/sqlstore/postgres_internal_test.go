@@ -1,0 +1,196 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/store"
+	"github.com/provkit/provkit/reference/store/sqlstore/pgtest"
+)
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"provkit.db":         "provkit.db",
+		"file:x.db?mode=rwc": "file:x.db?mode=rwc",
+		"postgres://u:s3cret@h:5432/db?sslmode=disable": "postgres://u:xxxxx@h:5432/db?sslmode=disable",
+		"postgresql://u@h/db?password=s3cret":           "postgresql://u@h/db?password=xxxxx",
+		"postgres://u:s3cret@h/db?password=s3cret":      "postgres://u:xxxxx@h/db?password=xxxxx",
+		"postgres://u:s3cret@[::1:bad/db":               "postgres://(unparsable DSN)",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPostgresOpenErrorHidesPassword: a failed Open never quotes the
+// password of its DSN.
+func TestPostgresOpenErrorHidesPassword(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, dsn := range []string{
+		"postgres://provkit:s3cret-pw@127.0.0.1:1/provkit?connect_timeout=2",
+		"postgres://provkit@127.0.0.1:1/provkit?password=s3cret-pw&connect_timeout=2",
+		"postgres://provkit:s3cret-pw@127.0.0.1:1/provkit?no_such_param=%zz",
+	} {
+		_, err := Open(ctx, dsn)
+		if err == nil {
+			t.Fatalf("Open of a closed port succeeded")
+		}
+		if strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("Open error quotes the password: %v", err)
+		}
+	}
+}
+
+func openPG(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestPostgresSerializable: a rule the service checks by reading then
+// writing (one SCIM endpoint per node: GetEndpoint, then PutEndpoint) holds
+// under concurrent Updates of two stores on one database (two replicas).
+func TestPostgresSerializable(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		stores[i] = s
+	}
+	var nodeID, entID int64
+	err := stores[0].Update(ctx, func(tx store.Tx) error {
+		e := directory.Enterprise{Name: "E", Seats: 10, Created: time.Now()}
+		if err := tx.CreateEnterprise(ctx, &e); err != nil {
+			return err
+		}
+		n := directory.Node{EnterpriseID: e.ID, Name: "N"}
+		if err := tx.CreateNode(ctx, &n); err != nil {
+			return err
+		}
+		nodeID, entID = n.ID, e.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errExists := errors.New("exists")
+	const n = 32
+	results := make(chan error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			results <- stores[i%2].Update(ctx, func(tx store.Tx) error {
+				if _, err := tx.GetEndpoint(ctx, nodeID); err == nil {
+					return errExists
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				return tx.PutEndpoint(ctx, directory.Endpoint{NodeID: nodeID, EnterpriseID: entID,
+					TokenHash: []byte(fmt.Sprint(i)), Status: directory.EndpointPending, Created: time.Now(), Rotated: time.Now()})
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	won := 0
+	for err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, errExists):
+			t.Errorf("Update: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d concurrent check-then-create of one endpoint succeeded, want 1", won)
+	}
+	t.Logf("retries: %d + %d", stores[0].Stats().Retries, stores[1].Stats().Retries)
+}
+
+// TestPostgresStarvation: a long transaction that reads a lot keeps losing
+// to a stream of short writers; after exclusiveAfter attempts it runs alone
+// and commits.
+func TestPostgresStarvation(t *testing.T) {
+	s := openPG(t)
+	ctx := context.Background()
+	var entID, nodeID int64
+	err := s.Update(ctx, func(tx store.Tx) error {
+		e := directory.Enterprise{Name: "E", Seats: 1_000_000, Created: time.Now()}
+		if err := tx.CreateEnterprise(ctx, &e); err != nil {
+			return err
+		}
+		n := directory.Node{EnterpriseID: e.ID, Name: "N"}
+		if err := tx.CreateNode(ctx, &n); err != nil {
+			return err
+		}
+		entID, nodeID = e.ID, n.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_ = s.Update(ctx, func(tx store.Tx) error {
+					u := directory.User{EnterpriseID: entID, NodeID: nodeID, Email: fmt.Sprintf("w%d-%d@example.com", w, i),
+						Status: directory.UserInvited, Version: 1, Created: time.Now(), Modified: time.Now()}
+					return tx.CreateUser(ctx, &u)
+				})
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	attempts := 0
+	err = s.Update(ctx, func(tx store.Tx) error {
+		attempts++
+		// Reads every user of the node and the enterprise row the writers
+		// update, then writes: a rw-conflict with every concurrent writer.
+		if _, _, err := tx.FindUsers(ctx, store.UserQuery{NodeID: nodeID}); err != nil {
+			return err
+		}
+		e, err := tx.GetEnterprise(ctx, entID)
+		if err != nil {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+		e.Name = "Renamed"
+		return tx.UpdateEnterprise(ctx, e)
+	})
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("the long Update failed after %d attempts: %v", attempts, err)
+	}
+	t.Logf("the long Update committed after %d attempts", attempts)
+	if attempts > exclusiveAfter+1 {
+		t.Errorf("the long Update took %d attempts, want at most %d", attempts, exclusiveAfter+1)
+	}
+}
