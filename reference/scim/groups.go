@@ -180,7 +180,9 @@ func (a *API) patchGroup(q *request, id string) {
 			ti := teamInput(next)
 			in = &ti
 		}
+		readMembers := false
 		mops, err := memberOps(rt, "members", changes, func() ([]any, error) {
+			readMembers = true
 			ms, err := a.svc.Store().TeamMembers(q.ctx, t.ID)
 			if err != nil {
 				return nil, err
@@ -192,7 +194,14 @@ func (a *API) patchGroup(q *request, id string) {
 			q.fail(err)
 			return
 		}
-		nt, err := a.svc.UpdateTeam(q.ctx, q.node, id, t.Version, in, mops)
+		// Adds and removes by value apply inside the transaction whatever the
+		// version; only a change computed from what was read (other attributes,
+		// a replace of the member list) needs the version it was computed from.
+		ver := t.Version
+		if want == service.AnyVersion && in == nil && !readMembers {
+			ver = service.AnyVersion
+		}
+		nt, err := a.svc.UpdateTeam(q.ctx, q.node, id, ver, in, mops)
 		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
 			continue
 		}
