@@ -23,10 +23,9 @@ import (
 )
 
 type simulateFlags struct {
-	target, token        string
-	adminURL, adminToken string
-	directory, phase     string
-	record               string
+	targetFlags
+	directory, phase string
+	record           string
 }
 
 func simulateFlagSet(f *simulateFlags) *flag.FlagSet {
@@ -114,17 +113,8 @@ func runSimulate(ctx context.Context, args []string, getenv env, stdout, stderr 
 	if status, ok := parseFlags(fs, rest, simulateHelp, stdout, stderr); !ok {
 		return status
 	}
-	fromEnv := func(v *string, name, envName string) {
-		if !flagSet(fs, name) && *v == "" {
-			*v = getenv(envName)
-		}
-	}
-	fromEnv(&f.target, "target", targetEnv)
-	fromEnv(&f.token, "token", tokenEnv)
-	fromEnv(&f.adminURL, "admin-url", adminURLEnv)
-	fromEnv(&f.adminToken, "admin-token", targetAdminTokenEnv)
-	if f.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
-		return usageError(stderr, "simulate", "--token and --admin-url need --target")
+	if err := f.targetFlags.fromEnv(fs, getenv); err != nil {
+		return usageError(stderr, "simulate", "%v", err)
 	}
 	if f.target != "" {
 		if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

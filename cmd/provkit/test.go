@@ -29,14 +29,13 @@ const (
 )
 
 type testFlags struct {
-	target, token        string
-	adminURL, adminToken string
-	tags, profile        string
-	formats              stringList
-	concurrency          int
-	strict               bool
-	sp                   spFlags
-	reportDir            string
+	targetFlags
+	tags, profile string
+	formats       stringList
+	concurrency   int
+	strict        bool
+	sp            spFlags
+	reportDir     string
 }
 
 // testHooks let tests reach into a run: reference faults for the bundled
@@ -131,16 +130,12 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	if status, ok := parseFlags(fs, args, testHelp, stdout, stderr); !ok {
 		return status
 	}
-	fromEnv := func(v *string, name, envName string) {
-		if !flagSet(fs, name) && *v == "" {
-			*v = getenv(envName)
-		}
+	if err := f.targetFlags.fromEnv(fs, getenv); err != nil {
+		return usageError(stderr, "test", "%v", err)
 	}
-	fromEnv(&f.target, "target", targetEnv)
-	fromEnv(&f.token, "token", tokenEnv)
-	fromEnv(&f.adminURL, "admin-url", adminURLEnv)
-	fromEnv(&f.adminToken, "admin-token", targetAdminTokenEnv)
-	fromEnv(&f.reportDir, "report-dir", reportDirEnv)
+	if !flagSet(fs, "report-dir") && f.reportDir == "" {
+		f.reportDir = getenv(reportDirEnv)
+	}
 	if _, ok := harness.Profiles[f.profile]; !ok {
 		return usageError(stderr, "test", "unknown profile %q (one of: %s)", f.profile, strings.Join(profileNames(), ", "))
 	}
@@ -149,9 +144,6 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	if f.adminURL != "" && f.adminToken == "" {
 		return usageError(stderr, "test", "--admin-url needs --admin-token (or $%s)", targetAdminTokenEnv)
-	}
-	if f.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
-		return usageError(stderr, "test", "--token and --admin-url need --target")
 	}
 	if err := f.sp.check(fs, f.target); err != nil {
 		return usageError(stderr, "test", "%v", err)

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+)
+
+// targetFlags are the flags naming a target that test and simulate share,
+// each with its environment variable.
+type targetFlags struct {
+	target, token        string
+	adminURL, adminToken string
+}
+
+// fromEnv fills the target flags not given on the command line from the
+// environment, and checks that a token or an admin URL comes with a target.
+func (t *targetFlags) fromEnv(fs *flag.FlagSet, getenv env) error {
+	for _, p := range []struct {
+		v          *string
+		flag, name string
+	}{
+		{&t.target, "target", targetEnv}, {&t.token, "token", tokenEnv},
+		{&t.adminURL, "admin-url", adminURLEnv}, {&t.adminToken, "admin-token", targetAdminTokenEnv},
+	} {
+		if !flagSet(fs, p.flag) && *p.v == "" {
+			*p.v = getenv(p.name)
+		}
+	}
+	if t.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
+		return fmt.Errorf("--token and --admin-url need --target")
+	}
+	return nil
+}
