@@ -36,7 +36,6 @@ type samlWorld struct {
 	b       *browser.Browser
 	pages   []browser.Page // concurrent sign-ins
 	bs      []*browser.Browser
-	vendor  bool // a vendor's SP (Config.SP), not one the admin API configures
 	persona string
 }
 
@@ -382,7 +381,7 @@ func (w *World) scimInvite(name string) error {
 // countUsers counts the users with the email: through the admin API, or
 // through the target's SCIM endpoint against a vendor's SP.
 func (w *World) countUsers(email string) (map[string]any, int, error) {
-	if w.sso().vendor {
+	if w.cfg.SP != nil {
 		_, n, err := w.scimUsers(email)
 		return nil, n, err
 	}
@@ -457,7 +456,7 @@ func (w *World) reserveFor(name string) error {
 // caller expects nobody).
 func (w *World) session(b *browser.Browser, email string) (map[string]any, bool, error) {
 	s := w.sso()
-	if s.vendor {
+	if w.cfg.SP != nil {
 		return w.vendorSession(b, email)
 	}
 	base := s.sp.Login[:strings.Index(s.sp.Login, "/api/rest/sso/")]
@@ -530,7 +529,7 @@ func (w *World) expectRefused() error {
 		return mismatch(nil, "the session", "none (the sign-in refused)", actual,
 			"the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
 	}
-	if !s.vendor && s.page.Status < 400 { // a vendor's error page may answer 200
+	if w.cfg.SP == nil && s.page.Status < 400 { // a vendor's error page may answer 200
 		return mismatch(nil, "the status of the sign-in's last page", "4xx or 5xx", statusText(strconv.Itoa(s.page.Status))+" at "+s.page.URL,
 			"the sign-in ended with %d at %s, want an error status", s.page.Status, s.page.URL)
 	}
@@ -560,7 +559,7 @@ func (w *World) expectUsers(email string, want int) error {
 }
 
 func (w *World) expectStatus(name, status string) error {
-	if w.sso().vendor {
+	if w.cfg.SP != nil {
 		return w.needAdmin("read a user's status")
 	}
 	u, n, err := w.adminUser(w.samlEmail(name))
@@ -574,7 +573,7 @@ func (w *World) expectStatus(name, status string) error {
 }
 
 func (w *World) expectJITUser(name string) error {
-	if w.sso().vendor {
+	if w.cfg.SP != nil {
 		active, n, err := w.scimUsers(w.samlEmail(name))
 		switch {
 		case err != nil:

@@ -97,7 +97,7 @@ func (w *World) vendorSetup(persona string) error {
 	if err != nil {
 		return err
 	}
-	s.idp, s.persona, s.sp, s.vendor = sp.IdP, persona, urls, true
+	s.idp, s.persona, s.sp = sp.IdP, persona, urls
 	return nil
 }
 

@@ -30,10 +30,8 @@ type simulateFlags struct {
 
 func simulateFlagSet(f *simulateFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.StringVar(&f.target, "target", "", "SCIM base `URL` to send to (default: $"+targetEnv+"; none: a fresh bundled reference server)")
-	fs.StringVar(&f.token, "token", "", "bearer `token` of the target (default: $"+tokenEnv+")")
-	fs.StringVar(&f.adminURL, "admin-url", "", "the target's provkit admin API `URL`, to show invited/locked users, pending teams and memberships (default: $"+adminURLEnv+")")
-	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+targetAdminTokenEnv+")")
+	f.register(fs, "SCIM base `URL` to send to", "a fresh bundled reference server",
+		"the target's provkit admin API `URL`, to show invited/locked users, pending teams and memberships")
 	fs.StringVar(&f.directory, "directory", "", "the IdP's directory as a YAML `file` (default: the bundled sample, docs/simulate.md)")
 	fs.StringVar(&f.phase, "phase", "all", "`phase` to send: connect, sync, update, deprovision or all")
 	fs.StringVar(&f.record, "record", "", "write every exchange as JSON lines to `file` (for provkit simulate replay)")

@@ -12,6 +12,15 @@ type targetFlags struct {
 	adminURL, adminToken string
 }
 
+// register adds the four flags to fs; targetUse and adminUse describe the
+// target and the admin API for this command, none what runs without a target.
+func (t *targetFlags) register(fs *flag.FlagSet, targetUse, none, adminUse string) {
+	fs.StringVar(&t.target, "target", "", targetUse+" (default: $"+targetEnv+"; none: "+none+")")
+	fs.StringVar(&t.token, "token", "", "bearer `token` of the target (default: $"+tokenEnv+")")
+	fs.StringVar(&t.adminURL, "admin-url", "", adminUse+" (default: $"+adminURLEnv+")")
+	fs.StringVar(&t.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+targetAdminTokenEnv+")")
+}
+
 // fromEnv fills the target flags not given on the command line from the
 // environment, and checks that a token or an admin URL comes with a target.
 func (t *targetFlags) fromEnv(fs *flag.FlagSet, getenv env) error {

@@ -53,10 +53,8 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.StringVar(&f.target, "target", "", "SCIM base `URL` to test (default: $"+targetEnv+"; none: the bundled reference server)")
-	fs.StringVar(&f.token, "token", "", "bearer `token` of the target (default: $"+tokenEnv+")")
-	fs.StringVar(&f.adminURL, "admin-url", "", "the target's provkit admin API `URL`, ending in /admin/v1 (default: $"+adminURLEnv+")")
-	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+targetAdminTokenEnv+")")
+	f.register(fs, "SCIM base `URL` to test", "the bundled reference server",
+		"the target's provkit admin API `URL`, ending in /admin/v1")
 	fs.StringVar(&f.tags, "tags", "", "godog tag `expression` selecting scenarios, e.g. '@must && ~@large' (&& and, ',' or, ~ not)")
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
 	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")

@@ -146,11 +146,16 @@ func (t *txn) takeSeat(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	t.keepSeats(id, &h)
+	return nil
+}
+
+// keepSeats keeps enterprise id's seat row in the transaction from now on.
+func (t *txn) keepSeats(id int64, h *hotSeats) {
 	if t.seats == nil {
 		t.seats = map[int64]*hotSeats{}
 	}
-	t.seats[id] = &h
-	return nil
+	t.seats[id] = h
 }
 
 // giveSeat returns one seat of enterprise id (PostgreSQL); undo says it
@@ -167,10 +172,7 @@ func (t *txn) giveSeat(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if t.seats == nil {
-		t.seats = map[int64]*hotSeats{}
-	}
-	t.seats[id] = &h
+	t.keepSeats(id, &h)
 	return nil
 }
 
