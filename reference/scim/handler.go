@@ -135,51 +135,48 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return "", false
 }
 
+// crud is a resource type's handlers: on the collection (list, create) and
+// on one resource by id.
+type crud struct {
+	list, create                func(*request)
+	get, replace, patch, delete func(*request, string)
+}
+
 func (a *API) route(q *request, resource, id string) {
-	m := q.r.Method
 	switch resource {
 	case "Users":
-		switch {
-		case id == "" && m == http.MethodGet:
-			a.listUsers(q)
-		case id == "" && m == http.MethodPost:
-			a.createUser(q)
-		case id != "" && m == http.MethodGet:
-			a.getUser(q, id)
-		case id != "" && m == http.MethodPut:
-			a.replaceUser(q, id)
-		case id != "" && m == http.MethodPatch:
-			a.patchUser(q, id)
-		case id != "" && m == http.MethodDelete:
-			a.deleteUser(q, id)
-		default:
-			methodNotAllowed(q.w)
-		}
+		crud{a.listUsers, a.createUser, a.getUser, a.replaceUser, a.patchUser, a.deleteUser}.serve(q, id)
 	case "Groups":
-		switch {
-		case id == "" && m == http.MethodGet:
-			a.listGroups(q)
-		case id == "" && m == http.MethodPost:
-			a.createGroup(q)
-		case id != "" && m == http.MethodGet:
-			a.getGroup(q, id)
-		case id != "" && m == http.MethodPut:
-			a.replaceGroup(q, id)
-		case id != "" && m == http.MethodPatch:
-			a.patchGroup(q, id)
-		case id != "" && m == http.MethodDelete:
-			a.deleteGroup(q, id)
-		default:
-			methodNotAllowed(q.w)
-		}
+		crud{a.listGroups, a.createGroup, a.getGroup, a.replaceGroup, a.patchGroup, a.deleteGroup}.serve(q, id)
 	case "ServiceProviderConfig", "ResourceTypes", "Schemas":
-		if m != http.MethodGet {
+		if q.r.Method != http.MethodGet {
 			methodNotAllowed(q.w)
 			return
 		}
 		a.discovery(q, resource, id)
 	default:
 		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas)", resource))
+	}
+}
+
+// serve dispatches a request on a resource type by method and id.
+func (h crud) serve(q *request, id string) {
+	m := q.r.Method
+	switch {
+	case id == "" && m == http.MethodGet:
+		h.list(q)
+	case id == "" && m == http.MethodPost:
+		h.create(q)
+	case id != "" && m == http.MethodGet:
+		h.get(q, id)
+	case id != "" && m == http.MethodPut:
+		h.replace(q, id)
+	case id != "" && m == http.MethodPatch:
+		h.patch(q, id)
+	case id != "" && m == http.MethodDelete:
+		h.delete(q, id)
+	default:
+		methodNotAllowed(q.w)
 	}
 }
 
