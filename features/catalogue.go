@@ -118,6 +118,7 @@ type Scenario struct {
 	Feature            string
 	FeatureDescription string
 	Rule               string
+	RuleDescription    string // the text under the Rule: line (its source and citation)
 	Name               string
 	Line               int64 // of the scenario, or of the outline's example row
 	Tags               []string
@@ -169,6 +170,7 @@ func parse(uri string, data []byte) ([]Scenario, error) {
 	// Map AST node ids to their keywords, rules and lines.
 	kinds := map[string]StepKind{}
 	ruleOf := map[string]string{}
+	ruleDesc := map[string]string{}
 	lineOf := map[string]int64{}
 	recordSteps := func(steps []*messages.Step) {
 		last := Given
@@ -207,6 +209,7 @@ func parse(uri string, data []byte) ([]Scenario, error) {
 				}
 				if rc.Scenario != nil {
 					recordScenario(rc.Scenario, strings.TrimSpace(c.Rule.Name))
+					ruleDesc[rc.Scenario.Id] = strings.TrimSpace(c.Rule.Description)
 				}
 			}
 		}
@@ -217,6 +220,7 @@ func parse(uri string, data []byte) ([]Scenario, error) {
 			Name: p.Name}
 		if len(p.AstNodeIds) > 0 {
 			s.Rule = ruleOf[p.AstNodeIds[0]]
+			s.RuleDescription = ruleDesc[p.AstNodeIds[0]]
 			s.Line = lineOf[p.AstNodeIds[len(p.AstNodeIds)-1]]
 		}
 		for _, t := range p.Tags {

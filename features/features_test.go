@@ -1,6 +1,8 @@
 package features_test
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,5 +98,74 @@ func TestParseVocabularyErrors(t *testing.T) {
 	for _, bad := range []string{"level @a", "colour @red nice", "level red nice", "level @a x\nlevel @a y"} {
 		_, err := features.ParseVocabulary([]byte(bad))
 		require.Error(t, err, bad)
+	}
+}
+
+// citation is one "Cites <source>: ... "<quote>"" line of a Rule's
+// description. An RFC or SAML source must be quoted with an RFC 2119
+// requirement keyword (MUST, SHALL, REQUIRED); a Keeper document states a
+// fact, so any quote of it will do.
+var citation = regexp.MustCompile(`^Cites (RFC \d{4} §[0-9.]+|SAML (?:core|profiles|bindings) §[0-9.]+|Keeper "[^"]+"): [^"]*"(.+)"`)
+
+var requirement = regexp.MustCompile(`\b(MUST|SHALL|REQUIRED)\b`)
+
+// mustCitation reports why a @must rule's description does not cite a
+// requirement ("" when it does).
+func mustCitation(desc string) string {
+	seen := false
+	for _, line := range strings.Split(desc, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "Cites ") {
+			continue
+		}
+		seen = true
+		m := citation.FindStringSubmatch(line)
+		if m == nil {
+			return fmt.Sprintf("the citation %q is not `Cites <RFC nnnn §x|SAML core|profiles|bindings §x|Keeper \"Title\">: \"quote\"`", line)
+		}
+		if strings.HasPrefix(m[1], "Keeper ") || requirement.MatchString(m[2]) {
+			return ""
+		}
+		return fmt.Sprintf("the quote of %s has no MUST, SHALL or REQUIRED: make the rule @should or cite the sentence that says MUST", m[1])
+	}
+	if seen {
+		return "no citation line qualifies"
+	}
+	return "no `Cites <source>: \"<quoted sentence>\"` line under the Rule"
+}
+
+// TestMustCitesRequirement: every @must scenario's rule quotes the sentence
+// that makes it a MUST (RFC 2119 keyword) or Keeper's statement of fact.
+func TestMustCitesRequirement(t *testing.T) {
+	all, _ := load(t)
+	var bad []string
+	seen := map[string]bool{}
+	for _, s := range all {
+		key := s.URI + ": " + s.Rule
+		if !s.Has("@must") || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if why := mustCitation(s.RuleDescription); why != "" {
+			bad = append(bad, key+": "+why)
+		}
+	}
+	require.Empty(t, bad)
+	require.Greater(t, len(seen), 30, "the feature files have fewer @must rules than expected: did the loader lose them?")
+}
+
+func TestMustCitationChecker(t *testing.T) {
+	for desc, ok := range map[string]bool{
+		`Cites RFC 7644 §3.3: "an HTTP response SHALL be returned with HTTP status code 201 (Created)."`: true,
+		`Cites RFC 7644 §3.4.1: "If successful, the server responds with HTTP status code 200 (OK)"`:     false,
+		`Cites RFC 7644 §3.4.1: "clients must not"`:                                                      false,
+		`Cites Keeper "API Provisioning with SCIM": "Keeper locks the account instead of deletion"`:      true,
+		`Cites SAML profiles §4.1.4.5: "the enclosed assertion(s) MUST be signed."`:                      true,
+		`Cites the internet: "MUST"`: false,
+		`RFC 7644 §3.3 says SHALL`:   false,
+		"":                           false,
+		"Some text\nCites RFC 7643 §3.1: \"MUST include a non-empty \"id\" value.\"": true,
+	} {
+		require.Equal(t, ok, mustCitation(desc) == "", desc)
 	}
 }

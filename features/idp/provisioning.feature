@@ -9,6 +9,7 @@ Feature: What identity providers provision lands in Keeper as Keeper documents i
 
   @idp-users-invited
   Rule: A user an identity provider provisions is invited
+    Cites Keeper "API Provisioning with SCIM": "New users added by the SCIM sync are created in the “invited” state and will receive an invite to join Keeper."
 
     @must
     Scenario Outline: <idp> provisions Alice, who is invited
@@ -50,6 +51,7 @@ Feature: What identity providers provision lands in Keeper as Keeper documents i
 
   @idp-teams-pending
   Rule: A group an identity provider pushes is a pending team whose memberships wait for approval
+    Cites Keeper "API Provisioning with SCIM": "New teams created by the SCIM sync are created in the “pending” state and require final approval from either the Keeper Administrator or another team member."
 
     @must
     Scenario Outline: <idp> pushes the group Ops with Alice, which waits for approval
@@ -86,6 +88,7 @@ Feature: What identity providers provision lands in Keeper as Keeper documents i
 
   @idp-deprovision-locks
   Rule: A user an identity provider deprovisions is locked and can still be read
+    Cites Keeper "API Provisioning with SCIM": "Keeper locks the account instead of deletion to prevent data loss."
 
     @must
     Scenario Outline: <idp> deprovisions Alice, who is locked
@@ -128,6 +131,7 @@ Feature: What identity providers provision lands in Keeper as Keeper documents i
 
   @idp-email-owned @needs-other-node
   Rule: A second identity provider cannot take an email another enterprise owns
+    Cites Keeper "API Provisioning with SCIM": "the username of the provider maps to the Keeper user name (email address), which needs to be unique globally."
 
     @must
     Scenario Outline: <second> cannot provision Alice, whom <first> provisioned in another enterprise

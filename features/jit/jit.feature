@@ -8,6 +8,7 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-create
   Rule: A first sign-in of an unknown person creates an active user in the SSO node
+    Cites Keeper "SSO JIT (Just-in-Time) Provisioning": "The user's vault will be immediately provisioned and the user will be walked through the onboarding process"
 
     @must
     Example: Alice signs in for the first time
@@ -25,8 +26,9 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-off
   Rule: With JIT off, an unknown person is refused and nothing is created
+    Level: SHOULD, not MUST: Keeper documents the "Enable Just-In-Time Provisioning" switch, not what an unknown person sees with it off.
 
-    @must
+    @should
     Example: Alice is not provisioned and JIT is off
       Given JIT provisioning is off
       When "alice" signs in through the identity provider
@@ -35,8 +37,9 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-invited-activated
   Rule: A SCIM-invited user becomes active at the first SSO sign-in
+    Level: SHOULD, not MUST: Keeper's documents say SCIM-provisioned users sign in through the IdP, not that the first sign-in changes their state.
 
-    @must
+    @should
     Example: Bob was invited through SCIM, then signs in
       Given "bob" was provisioned into the node through SCIM
       When "bob" signs in at the service provider
@@ -45,8 +48,9 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-locked
   Rule: A locked user is refused
+    Level: SHOULD, not MUST: Keeper's documents describe locked users but not an SSO sign-in of one.
 
-    @must
+    @should
     Example: An administrator locked Bob
       Given "bob" was provisioned into the node through SCIM
       And an administrator locked "bob"
@@ -55,6 +59,7 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-other-enterprise
   Rule: An address another enterprise holds is refused
+    Cites Keeper "API Provisioning with SCIM": "the username of the provider maps to the Keeper user name (email address), which needs to be unique globally."
 
     @must @needs-other-node
     Example: Carol belongs to another enterprise
@@ -65,9 +70,10 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-one-user
   Rule: Concurrent first sign-ins create one user, and both sign in
+    Level: SHOULD, not MUST: an assumption: Keeper is silent on races.
     Keeper is silent on races; a person who opens two tabs expects both to work, and one vault to exist.
 
-    @must @assumption
+    @should @assumption
     Example: Alice opens two tabs
       When "alice" signs in twice at the same time
       Then exactly one user "alice" exists
@@ -75,6 +81,7 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-domain-routing
   Rule: Typing an email whose domain is reserved routes to the node's IdP
+    Cites Keeper "SSO JIT (Just-in-Time) Provisioning": "If your domain is reserved to your Keeper tenant, users will be automatically routed through your identity provider"
 
     @must @own-enterprise
     Example: A reserved domain routes to the IdP
@@ -84,8 +91,9 @@ Feature: Just-in-time provisioning through SSO
 
   @jit-domain-unreserved
   Rule: Typing an email whose domain is not reserved routes nowhere (the master password is asked)
+    Level: SHOULD, not MUST: Keeper's documents do not state what an unreserved domain does.
 
-    @must @own-enterprise
+    @should @own-enterprise
     Example: An unreserved domain does not route
       When "erin" types the email at the service provider
       Then the browser is not sent to an identity provider

@@ -8,6 +8,7 @@ Feature: Deprovisioning locks instead of deleting
 
   @lock-on-delete
   Rule: A deleted user is locked, not removed
+    Cites Keeper "API Provisioning with SCIM": "Keeper locks the account instead of deletion to prevent data loss."
 
     @must
     Example: An identity provider deprovisions Alice
@@ -45,6 +46,7 @@ Feature: Deprovisioning locks instead of deleting
 
   @active-locks @needs-admin
   Rule: active false locks the user and active true unlocks it
+    Cites Keeper "Using SCIM API Provisioning": "Be sure to set the 'value' to true (unlocked) or false (locked)"
 
     @must
     Scenario Outline: <client> locks a user

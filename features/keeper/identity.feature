@@ -6,6 +6,7 @@ Feature: A user's identity is an email address
 
   @email-identity
   Rule: A user whose userName is not an address and who has no email is refused
+    Cites Keeper "API Provisioning with SCIM": "When a user is provisioned, Keeper requires either their username or email to contain a valid email address."
 
     @must
     Scenario Outline: A userName like "<userName>" without an email is refused

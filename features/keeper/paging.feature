@@ -7,6 +7,7 @@ Feature: A page holds at most 1000 resources
 
   @keeper-page-size
   Rule: Pages are capped at 1000 resources
+    Cites Keeper "API Provisioning with SCIM": "By default, Keeper SCIM API will only return the first 1000 entries for queries that yield large result sets."
 
     @must
     Example: Without count a page holds 1000 users

@@ -5,6 +5,7 @@ Feature: Provisioning needs a licensed seat
 
   @seats-enforced
   Rule: A new user needs a free seat
+    Cites Keeper "Using SCIM API Provisioning": POST /Users answers 428 Precondition Required, "Number of licensed seats was exceeded".
 
     @must
     Example: With every seat taken a new user is refused with 428

@@ -5,6 +5,7 @@ Feature: A node's endpoint does not control its sub-nodes
 
   @sub-nodes-separate
   Rule: Users of a sub-node are not visible through the parent's endpoint
+    Cites Keeper "API Provisioning with SCIM": "if SCIM is setup on a node, the sub-nodes of this node are not controlled by the integration, but they can be controlled by their own provider"
 
     @must
     Example: The parent's endpoint cannot read a sub-node's user

@@ -8,6 +8,7 @@ Feature: Keeper teams as SCIM groups
 
   @exclude-members
   Rule: excludedAttributes=members leaves the members out
+    Cites Keeper "API Provisioning with SCIM": "Keeper supports the “excludedAttributes” for “members” attribute."
 
     @must
     Example: Reading a group without its members
@@ -32,6 +33,7 @@ Feature: Keeper teams as SCIM groups
 
   @groups-on-create
   Rule: A user provisioned with groups joins those teams
+    Cites Keeper "Using SCIM API Provisioning": "This is the only required information to add the user to a group."
 
     @must
     Example: Alice is provisioned straight into Ops
@@ -41,6 +43,7 @@ Feature: Keeper teams as SCIM groups
 
   @membership-through-user @needs-patch
   Rule: Keeper's own client manages memberships through the user
+    Cites Keeper "API Provisioning with SCIM": "Parses SCIM content (Operations) and adds or removes the user 456 to/from teams referenced in add/remove operations as groups."
 
     @must
     Example: Keeper's client adds a user to a team through the user

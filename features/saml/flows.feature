@@ -8,6 +8,7 @@ Feature: Identity providers sign people in to an SSO node
 
   @saml-sign-in
   Rule: A valid response signs the person in
+    Cites Keeper "SSO JIT (Just-in-Time) Provisioning": "Keeper supports both IdP-initiated login flows and SP-initiated flows."
 
     @must @keeper
     Scenario Outline: An SP-initiated login through <persona>

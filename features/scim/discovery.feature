@@ -6,6 +6,7 @@ Feature: The service describes itself
 
   @spc
   Rule: ServiceProviderConfig states what the service supports
+    Cites RFC 7644 §4: "This endpoint SHALL return responses with a JSON object using a "schemas" attribute of "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"."
 
     @must
     Example: ServiceProviderConfig names its schema
@@ -38,6 +39,7 @@ Feature: The service describes itself
 
   @resource-types
   Rule: ResourceTypes lists the resources and where they live
+    Cites RFC 7644 §4: "When returning multiple ResourceTypes or Schemas, the message form described by the "urn:ietf:params:scim:api:messages:2.0:ListResponse" (ListResponse) form SHALL be used"
 
     @must
     Scenario Outline: ResourceTypes declares the <type> resource at <endpoint>
@@ -56,6 +58,7 @@ Feature: The service describes itself
 
   @schemas
   Rule: Schemas describes every attribute the service knows
+    Cites RFC 7644 §4: "An HTTP GET to the endpoint "/Schemas" SHALL return all supported schemas in ListResponse format"
 
     @must
     Scenario Outline: Schemas describes the <name> schema

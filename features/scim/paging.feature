@@ -9,6 +9,7 @@ Feature: Lists are paged with startIndex and count
 
   @paging-window
   Rule: startIndex is 1-based and count sets the page size
+    Cites RFC 7644 §3.4.2.4: "startIndex: The 1-based index of the first query result. A value less than 1 SHALL be interpreted as 1."
 
     @must
     Example: Walking the pages returns every user exactly once
@@ -33,6 +34,7 @@ Feature: Lists are paged with startIndex and count
 
   @paging-total
   Rule: totalResults counts every match, whatever the page
+    Cites RFC 7644 §3.4.2: "totalResults: The total number of results returned by the list or query operation. [...] REQUIRED."
 
     @must
     Example: A page of 2 reports the full total
@@ -59,6 +61,7 @@ Feature: Lists are paged with startIndex and count
 
   @list-response
   Rule: A list answer is a ListResponse with its paging fields
+    Cites RFC 7644 §3.4.2: "Responses MUST be identified using the following URI: "urn:ietf:params:scim:api:messages:2.0:ListResponse"."
 
     @must
     Example: A list answer carries the ListResponse schema and its paging fields

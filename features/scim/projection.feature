@@ -43,6 +43,7 @@ Feature: attributes and excludedAttributes shape the answer
 
   @returned-always
   Rule: The id is returned whatever the projection
+    Cites RFC 7643 §3.1: "Each representation of the resource MUST include a non-empty "id" value."
 
     @must
     Example: Asking only for displayName still returns the id

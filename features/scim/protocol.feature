@@ -6,8 +6,9 @@ Feature: Answers follow the SCIM protocol's conventions
 
   @media-type
   Rule: Answers are application/scim+json
+    Level: SHOULD, not MUST: RFC 7644 §8.1 registers application/scim+json; no sentence says a service provider MUST answer with it.
 
-    @must
+    @should
     Scenario Outline: The answer to <request> is application/scim+json
       Given the user "alice" exists
       When the identity provider <action>

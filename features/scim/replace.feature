@@ -5,6 +5,7 @@ Feature: PUT replaces a resource
 
   @put-replaces
   Rule: The values sent replace the stored ones
+    Cites RFC 7644 §3.5.1: "readWrite, writeOnly: Any values provided SHALL replace the existing attribute values."
 
     @must
     Example: Replacing a user changes its display name
