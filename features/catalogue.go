@@ -240,41 +240,15 @@ func parse(uri string, data []byte) ([]Scenario, error) {
 	return out, nil
 }
 
-// Match reports whether tags satisfy a godog tag expression: "&&" joins
-// clauses that must all hold, "," separates alternatives within a clause, and
-// "~" negates a tag (for example "@keeper && ~@large,@must"). An empty
-// expression matches everything. It mirrors godog's own filter.
+// Match reports whether tags satisfy a tag expression in Cucumber's or
+// godog's syntax (see TagExpr). An empty expression matches everything; an
+// expression that does not parse matches nothing.
 func Match(expr string, tags []string) bool {
-	if strings.TrimSpace(expr) == "" {
-		return true
-	}
-	has := func(t string) bool {
-		t = strings.TrimPrefix(t, "@")
-		for _, x := range tags {
-			if strings.TrimPrefix(x, "@") == t {
-				return true
-			}
-		}
+	e, err := ParseTagExpr(expr)
+	if err != nil {
 		return false
 	}
-	for _, clause := range strings.Split(expr, "&&") {
-		ok := false
-		for _, alt := range strings.Split(clause, ",") {
-			alt = strings.ReplaceAll(strings.TrimSpace(alt), "@", "")
-			if alt == "" {
-				continue
-			}
-			if neg, found := strings.CutPrefix(alt, "~"); found {
-				ok = ok || !has(neg)
-			} else {
-				ok = ok || has(alt)
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return e.Match(tags)
 }
 
 // Select returns the scenarios matching every given expression.

@@ -55,7 +55,7 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	f.register(fs, "SCIM base `URL` to test", "the bundled reference server",
 		"the target's provkit admin API `URL`, ending in /admin/v1")
-	fs.StringVar(&f.tags, "tags", "", "godog tag `expression` selecting scenarios, e.g. '@must && ~@large' (&& and, ',' or, ~ not)")
+	fs.StringVar(&f.tags, "tags", "", "tag `expression` selecting scenarios (Cucumber's syntax), e.g. '@must and not @large'; godog's '@must && ~@large' works too")
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
 	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")
 	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
@@ -90,9 +90,9 @@ Exit status: 0 every scenario passed (or was skipped), 1 a scenario failed,
 Examples:
   provkit test
   provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
-  provkit test --tags '@must && ~@large' --format pretty --format junit:out.xml --format cucumber:out.json
+  provkit test --tags '@must and not @large' --format pretty --format junit:out.xml --format cucumber:out.json
   provkit test --target "$URL" --token "$TOKEN" --report-dir reports
-  provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml,@jit' --sp-metadata https://sp.example/saml/metadata \
+  provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml or @jit' --sp-metadata https://sp.example/saml/metadata \
     --sp-login-url https://sp.example/saml/login --sp-session-url https://sp.example/api/me --idp-key-file idp.pem
 
 Flags:

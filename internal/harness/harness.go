@@ -182,19 +182,25 @@ func TagExpression(profile, tags string) (string, error) {
 		sort.Strings(names)
 		return "", usagef("unknown profile %q (one of: %s)", profile, strings.Join(names, ", "))
 	}
-	if strings.ContainsAny(tags, "()") {
-		return "", usagef("tag expressions use godog's syntax: \"&&\" for and, \",\" for or, \"~\" for not; no parentheses")
+	pe, err := features.ParseTagExpr(p)
+	if err != nil {
+		return "", err
 	}
-	if strings.TrimSpace(tags) == "" {
-		return p, nil
+	te, err := features.ParseTagExpr(tags)
+	if err != nil {
+		return "", usagef("--tags: %v", err)
 	}
-	return p + " && " + tags, nil
+	g, err := features.AndTags(pe, te).Godog()
+	if err != nil {
+		return "", usagef("--tags: %v", err)
+	}
+	return g, nil
 }
 
 // Check validates the profile, tags and formats of a configuration without
 // running anything; its error is a *UsageError.
 func Check(cfg Config) error {
-	if _, err := TagExpression(cfg.Profile, cfg.Tags); err != nil {
+	if _, _, err := Catalogue(cfg); err != nil {
 		return err
 	}
 	_, _, err := formats(cfg)
@@ -215,7 +221,87 @@ func Catalogue(cfg Config) ([]features.Scenario, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return features.Select(all, expr), expr, nil
+	if err := knownTags(cfg.Tags, all); err != nil {
+		return nil, "", err
+	}
+	selected := features.Select(all, expr)
+	if len(selected) == 0 {
+		return nil, "", usagef("--tags %q with the %s profile selects no scenario", cfg.Tags, profileName(cfg.Profile))
+	}
+	return selected, expr, nil
+}
+
+func profileName(p string) string {
+	if p == "" {
+		return DefaultProfile
+	}
+	return p
+}
+
+// knownTags refuses a tag expression naming a tag that neither the tag
+// vocabulary (features/tags.txt) nor any loaded scenario has: a typo would
+// otherwise select nothing, or everything under "not".
+func knownTags(tags string, all []features.Scenario) error {
+	te, err := features.ParseTagExpr(tags)
+	if err != nil {
+		return usagef("--tags: %v", err)
+	}
+	known := map[string]bool{}
+	if v, err := features.LoadVocabulary(); err == nil {
+		for _, t := range v.Tags {
+			known[t.Name] = true
+		}
+	}
+	for _, s := range all {
+		for _, t := range s.Tags {
+			known[t] = true
+		}
+	}
+	for _, t := range te.Tags() {
+		if !known[t] {
+			return usagef("--tags: unknown tag %s%s (the tags are listed in features/tags.txt)", t, suggest(t, known))
+		}
+	}
+	return nil
+}
+
+// suggest names the known tag closest to t, if one is close.
+func suggest(t string, known map[string]bool) string {
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	best, bestD := "", 3
+	for _, k := range names {
+		if d := editDistance(t, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Preflight checks, before any scenario runs, that the target answers a

@@ -19,6 +19,9 @@ func TestTagExpression(t *testing.T) {
 	e, err = harness.TagExpression("rfc7644", "@must && ~@large")
 	require.NoError(t, err)
 	require.Equal(t, "@rfc7644 && @must && ~@large", e)
+	e, err = harness.TagExpression("rfc7644", "@must and not (@large or @patch)")
+	require.NoError(t, err)
+	require.Equal(t, "@rfc7644 && @must && ~@large && ~@patch", e)
 	_, err = harness.TagExpression("okta", "")
 	var ue *harness.UsageError
 	require.True(t, errors.As(err, &ue))
@@ -32,6 +35,9 @@ func TestCheck(t *testing.T) {
 		{Formats: []string{"pretty,junit:x.xml"}},
 		{Profile: "nope"},
 		{Tags: "(@a,@b) && @c"},
+		{Tags: "@filter && "},
+		{Tags: ","},
+		{Tags: "@must and"},
 	} {
 		err := harness.Check(bad)
 		var ue *harness.UsageError
@@ -80,4 +86,26 @@ func TestSummary(t *testing.T) {
 	}
 	require.False(t, r.Passed())
 	require.Less(t, strings.Index(out, "approval"), strings.Index(out, "users"))
+}
+
+// TestCatalogueRefusesEmptyAndUnknown: a selection of nothing, or a tag
+// nobody has, is a usage error naming the problem, not a green run.
+func TestCatalogueRefusesEmptyAndUnknown(t *testing.T) {
+	for tags, want := range map[string]string{
+		"@filtr":                       "unknown tag @filtr; did you mean @filter?",
+		"@must and not @nosuch":        "unknown tag @nosuch",
+		"@lock-on-delete and @rfc7644": "selects no scenario",
+	} {
+		_, _, err := harness.Catalogue(harness.Config{Tags: tags})
+		var ue *harness.UsageError
+		require.True(t, errors.As(err, &ue), "%s: %v", tags, err)
+		require.Contains(t, err.Error(), want, tags)
+	}
+	sel, _, err := harness.Catalogue(harness.Config{Tags: "@must and not @large"})
+	require.NoError(t, err)
+	require.NotEmpty(t, sel)
+	for _, s := range sel {
+		require.Contains(t, s.Tags, "@must")
+		require.NotContains(t, s.Tags, "@large")
+	}
 }
