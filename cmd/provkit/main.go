@@ -151,8 +151,37 @@ func runVersion(_ context.Context, args []string, _ env, stdout, stderr io.Write
 	if status, ok := parseFlags(fs, args, func(w io.Writer) { fmt.Fprintln(w, "Usage: provkit version") }, stdout, stderr); !ok {
 		return status
 	}
-	fmt.Fprintf(stdout, "provkit %s (%s %s/%s)\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "provkit %s (commit %s, %s %s/%s)\n", versionString(), commitString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return exitOK
+}
+
+// commitString is the VCS revision the binary was built from (with
+// "+dirty" when the tree had changes), or "unknown" when the build recorded
+// none (go build -buildvcs=false, or a build outside a checkout).
+func commitString() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "unknown"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
 }
 
 func versionString() string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -275,4 +276,28 @@ func TestUsage(t *testing.T) {
 	code, stdout, _ = runCLI("version")
 	assert.Equal(t, exitOK, code)
 	assert.True(t, strings.HasPrefix(stdout, "provkit "), stdout)
+}
+
+// TestVersionNamesCommit: a binary built from a checkout names its commit
+// and Go version (from the build info), so a CI log says what was tested.
+func TestVersionNamesCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the binary")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skip("not a git checkout: ", err)
+	}
+	if fi, err := os.Stat("../../.git"); err != nil || !fi.IsDir() {
+		t.Skip("the go command stamps the commit only in a plain clone, not a git worktree")
+	}
+	bin := filepath.Join(t.TempDir(), "provkit")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.Command(bin, "version").Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "commit "+strings.TrimSpace(string(head))[:12])
+	assert.Contains(t, string(out), runtime.Version())
 }
