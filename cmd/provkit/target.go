@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 )
 
 // targetFlags are the flags naming a target that test and simulate share,
@@ -35,8 +36,18 @@ func (t *targetFlags) fromEnv(fs *flag.FlagSet, getenv env) error {
 			*p.v = getenv(p.name)
 		}
 	}
+	if flagSet(fs, "target") && strings.TrimSpace(t.target) == "" {
+		return fmt.Errorf("--target is empty (an unset CI variable?): give the SCIM base URL, or leave --target out to use the bundled reference")
+	}
 	if t.target == "" && (flagSet(fs, "token") || flagSet(fs, "admin-url")) {
 		return fmt.Errorf("--token and --admin-url need --target")
+	}
+	if t.target == "" {
+		for _, name := range []string{tokenEnv, adminURLEnv, targetAdminTokenEnv} {
+			if getenv(name) != "" {
+				return fmt.Errorf("$%s is set but no target is given ($%s is empty or unset): give the target, or unset $%s to use the bundled reference", name, targetEnv, name)
+			}
+		}
 	}
 	return nil
 }

@@ -371,3 +371,26 @@ func TestReportShowsSAMLHops(t *testing.T) {
 		}
 	}
 }
+
+// TestTestCommandMissingTargetInCI: a CI job whose target variable is unset
+// must not quietly test the bundled reference instead of the vendor's
+// endpoint: an empty --target, or a token in the environment without a
+// target, is a usage error.
+func TestTestCommandMissingTargetInCI(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--target", ""}, "--target is empty"},
+		{nil, []string{"--target", " ", "--token", "x"}, "--target is empty"},
+		{map[string]string{"PROVKIT_TOKEN": "secret-token"}, nil, "$PROVKIT_TOKEN is set but no target"},
+		{map[string]string{"PROVKIT_TARGET": "", "PROVKIT_ADMIN_URL": "https://admin.example/admin/v1"}, nil, "$PROVKIT_ADMIN_URL is set but no target"},
+	} {
+		code, _, stderr := runTestCLI(c.env, c.args...)
+		assert.Equal(t, exitUsage, code, "%v %q: %s", c.env, c.args, stderr)
+		assert.Contains(t, stderr, c.want)
+		assert.NotContains(t, stderr, "secret-token")
+		assert.Equal(t, 1, strings.Count(stderr, "provkit test:"), "one line: %q", stderr)
+	}
+}
