@@ -178,13 +178,18 @@ func (p *IdP) CertificatePEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.cert.Raw})
 }
 
+// metadataLifetime is how long the IdP's metadata says it stays valid: an
+// SP that trusts the mock IdP once must not stop trusting it two days later
+// (its key does not change while its key file is kept).
+const metadataLifetime = 10 * 365 * 24 * time.Hour
+
 // Metadata returns the IdP's metadata.
 func (p *IdP) Metadata() *saml.EntityDescriptor {
 	f := false
 	certData := base64.StdEncoding.EncodeToString(p.cert.Raw)
 	return &saml.EntityDescriptor{
 		EntityID:   p.entityID,
-		ValidUntil: p.now().Add(48 * time.Hour),
+		ValidUntil: p.now().Add(metadataLifetime),
 		IDPSSODescriptors: []saml.IDPSSODescriptor{{
 			SSODescriptor: saml.SSODescriptor{
 				RoleDescriptor: saml.RoleDescriptor{

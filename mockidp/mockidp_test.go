@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
@@ -150,5 +151,15 @@ func TestMetadataAndUsers(t *testing.T) {
 	}
 	if _, err := ParseFaults("xsw1,nope"); err == nil {
 		t.Fatal("unknown fault accepted")
+	}
+}
+
+// TestMetadataLongLived: an SP that trusts the mock IdP's metadata once keeps
+// trusting it; the metadata does not expire after days.
+func TestMetadataLongLived(t *testing.T) {
+	p := newTestIdP(t, "generic")
+	md := p.Metadata()
+	if left := md.ValidUntil.Sub(p.now()); left < 5*365*24*time.Hour {
+		t.Fatalf("the metadata is valid for %s only", left)
 	}
 }

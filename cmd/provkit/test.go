@@ -91,7 +91,7 @@ Examples:
   provkit test
   provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
   provkit test --tags '@must and not @large' --format pretty --format junit:out.xml --format cucumber:out.json
-  provkit test --target "$URL" --token "$TOKEN" --report-dir reports
+  provkit test --target "$URL" --token "$TOKEN" --report-dir provkit-report
   provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml or @jit' --sp-metadata https://sp.example/saml/metadata \
     --sp-login-url https://sp.example/saml/login --sp-session-url https://sp.example/api/me --idp-key-file idp.pem
 
@@ -154,6 +154,12 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	if err := harness.Check(cfg); err != nil {
 		return usageError(stderr, "test", "%v", err)
 	}
+	if f.reportDir != "" {
+		// fail before the run, not after it, when the directory cannot be written
+		if err := checkDir(f.reportDir); err != nil {
+			return usageError(stderr, "test", "--report-dir: %v", err)
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -181,12 +187,6 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 		cfg.SP = sp
 	}
 
-	if f.reportDir != "" {
-		// fail before the run, not after it, when the directory cannot be written
-		if err := checkDir(f.reportDir); err != nil {
-			return usageError(stderr, "test", "--report-dir: %v", err)
-		}
-	}
 	if hooks.configured != nil {
 		hooks.configured(&cfg)
 	}
@@ -243,6 +243,13 @@ func startBundled(ctx context.Context, cfg *harness.Config, faults []string, std
 
 // checkDir makes the report directory and checks that it can be written.
 func checkDir(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".go") || n == "go.mod") {
+				return fmt.Errorf("%s holds source code (%s): give a directory of its own for the reports, e.g. provkit-report", dir, n)
+			}
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -60,6 +60,8 @@ func TestTestCommandUsage(t *testing.T) {
 		{[]string{"--tags", "@lock-on-delete and @rfc7644"}, "selects no scenario"},
 		{[]string{"--profile", "rfc7644", "--tags", "@keeper"}, "selects no scenario"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--report-dir", "../../reports"}, "holds source code"},
+		{[]string{"--report-dir", "."}, "holds source code"},
 		{[]string{"--target", "http://127.0.0.1:1/api/rest/scim/v2/3", "--token", "t0ken-t0ken-t0ken"}, "cannot reach the target"},
 		{[]string{"--target", "http://127.0.0.1:1/api/rest/scim/v2/3"}, "no token"},
 	} {
