@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,6 +110,50 @@ func TestPreflight(t *testing.T) {
 	err = harness.Preflight(ctx, bad)
 	require.True(t, errors.As(err, &ue))
 	require.Contains(t, err.Error(), "admin token")
+}
+
+// TestPreflightWantsSCIM: a URL that answers 200 with a web page, a login
+// portal or JSON of another kind is not a SCIM endpoint: the run stops
+// before any scenario with what was found. With the keeper profile the
+// target must also serve its ServiceProviderConfig.
+func TestPreflightWantsSCIM(t *testing.T) {
+	ctx := context.Background()
+	answer := func(path, ct, body string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, path) {
+					w.Header().Set("Content-Type", ct)
+					_, _ = io.WriteString(w, body)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	for _, c := range []struct {
+		wrap    func(http.Handler) http.Handler
+		profile string
+		want    string
+	}{
+		{answer("/Users", "text/html; charset=utf-8", "<html><form>Sign in</form></html>"), "", "an HTML page"},
+		{answer("/Users", "text/plain", "ok"), "", "a text/plain body"},
+		{answer("/Users", "application/json", `{"users":[]}`), "", "do not include urn:ietf:params:scim:api:messages:2.0:ListResponse"},
+		{answer("/Users", "application/json", `<xml/>`), "", "not JSON"},
+		{answer("/ServiceProviderConfig", "text/html", "<html></html>"), "keeper", "ServiceProviderConfig answered an HTML page"},
+	} {
+		tg := startReference(t, nil, c.wrap)
+		cfg := tg.cfg
+		cfg.Profile = c.profile
+		err := harness.Preflight(ctx, cfg)
+		var ue *harness.UsageError
+		require.True(t, errors.As(err, &ue), "%s: %v", c.want, err)
+		require.Contains(t, err.Error(), c.want)
+	}
+	// The rfc7644 profile does not need discovery to answer.
+	tg := startReference(t, nil, answer("/ServiceProviderConfig", "text/html", "<html></html>"))
+	cfg := tg.cfg
+	cfg.Profile = "rfc7644"
+	require.NoError(t, harness.Preflight(ctx, cfg))
 }
 
 func contains(list []string, s string) bool {

@@ -18,8 +18,10 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/provkit/provkit/internal/harness"
 	"github.com/provkit/provkit/internal/scimclient"
 	idpsync "github.com/provkit/provkit/mockidp/sync"
+	"github.com/provkit/provkit/steps"
 )
 
 type simulateFlags struct {
@@ -166,6 +168,18 @@ func runSimulate(ctx context.Context, args []string, getenv env, stdout, stderr 
 		}
 		defer closeRef()
 		fmt.Fprintf(stderr, "provkit simulate: sending to a fresh bundled reference server, %s (throwaway database)\n", tg.url)
+	}
+	if f.target != "" {
+		// Stop before the first request when the URL is not a SCIM endpoint or
+		// refuses the token, instead of sending every request of the flow.
+		pre := harness.Config{Profile: "rfc7644", Target: steps.Endpoint{URL: tg.url, Token: tg.token}}
+		if tg.adminURL != "" {
+			pre.Admin = &steps.Endpoint{URL: tg.adminURL, Token: tg.adminToken}
+		}
+		if err := harness.Preflight(ctx, pre); err != nil {
+			fmt.Fprintf(stderr, "provkit simulate: %v\n", scimclient.Redact(err.Error(), tg.token, tg.adminToken))
+			return exitUsage
+		}
 	}
 	secrets := []string{tg.token, tg.adminToken}
 	printer := &exchangePrinter{w: stdout}

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -96,7 +99,13 @@ func TestSimulateRefusedAndUnreachable(t *testing.T) {
 	srv, err := reference.Open(ctx, reference.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv.Handler())
+	var scimRequests atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/scim/") {
+			scimRequests.Add(1)
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(hs.Close)
 	info, err := srv.SeedDemo(ctx, hs.URL)
 	require.NoError(t, err)
@@ -105,10 +114,21 @@ func TestSimulateRefusedAndUnreachable(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errs, "refused the token")
 	assert.NotContains(t, errs, "wrong-token-0123456789")
+	assert.Equal(t, int32(1), scimRequests.Load(), "a refused token stops the flow at the first request")
+
+	// A URL that answers a web page is not a SCIM endpoint: nothing is sent to it.
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html>Sign in</html>")
+	}))
+	t.Cleanup(page.Close)
+	code, _, errs = runSim(t, nil, "google", "--target", page.URL+"/scim/v2", "--token", "secret-token-0123456789")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "is not a SCIM endpoint")
 
 	code, _, errs = runSim(t, nil, "google", "--target", "http://127.0.0.1:1/scim", "--token", "secret-token-0123456789")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errs, "cannot be reached")
+	assert.Contains(t, errs, "cannot reach")
 	assert.NotContains(t, errs, "secret-token-0123456789")
 }
 

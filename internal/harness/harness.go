@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"os"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/tidwall/gjson"
 
 	"github.com/provkit/provkit/features"
 	"github.com/provkit/provkit/internal/scimclient"
@@ -333,6 +335,22 @@ func Preflight(ctx context.Context, cfg Config) error {
 	case !ex.OK():
 		return usagef("the target %s answered GET /Users with %d", cfg.Target.URL, ex.Status)
 	}
+	if why := notSCIM(ex, listResponseURN); why != "" {
+		return usagef("%s is not a SCIM endpoint: GET /Users answered %d with %s", cfg.Target.URL, ex.Status, why)
+	}
+	if profileName(cfg.Profile) == "keeper" {
+		// Keeper's endpoint serves its ServiceProviderConfig (seed: "API Provisioning with SCIM").
+		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/ServiceProviderConfig"})
+		switch {
+		case err != nil:
+			return usagef("cannot reach %s/ServiceProviderConfig: %v", cfg.Target.URL, rootCause(err))
+		case !ex.OK():
+			return usagef("%s does not serve its ServiceProviderConfig (GET answered %d), which the keeper profile needs; for a generic SCIM server use --profile rfc7644", cfg.Target.URL, ex.Status)
+		}
+		if why := notSCIM(ex, spcURN); why != "" {
+			return usagef("%s/ServiceProviderConfig answered %s", cfg.Target.URL, why)
+		}
+	}
 	if cfg.Admin != nil {
 		a := &scimclient.Client{BaseURL: cfg.Admin.URL, Token: cfg.Admin.Token, HTTP: hc, MediaType: scimclient.MediaJSON}
 		ex, err := a.Do(ctx, scimclient.Request{Method: http.MethodGet})
@@ -346,6 +364,33 @@ func Preflight(ctx context.Context, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+const (
+	listResponseURN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	spcURN          = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+)
+
+// notSCIM says what a 200 answer is instead of a SCIM document carrying the
+// schema urn ("" when it is one): a web page, a login portal, or JSON of
+// another kind.
+func notSCIM(ex *scimclient.Exchange, urn string) string {
+	ct := ex.RespHeader.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case mt == "text/html":
+		return "an HTML page (a login portal or a web site, not the SCIM base URL?)"
+	case mt != "" && mt != "application/json" && !strings.HasSuffix(mt, "+json"):
+		return fmt.Sprintf("a %s body, not JSON", mt)
+	case !gjson.ValidBytes(ex.RespBody):
+		return "a body that is not JSON"
+	}
+	for _, s := range ex.Get("schemas").Array() {
+		if s.String() == urn {
+			return ""
+		}
+	}
+	return fmt.Sprintf("JSON whose schemas do not include %s", urn)
 }
 
 func rootCause(err error) error {
