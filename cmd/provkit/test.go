@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -147,8 +148,12 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 		return usageError(stderr, "test", "%v", err)
 	}
 
+	godogFormats, ownFormats, err := splitFormats(f.formats)
+	if err != nil {
+		return usageError(stderr, "test", "%v", err)
+	}
 	cfg := harness.Config{
-		Profile: f.profile, Tags: f.tags, Formats: f.formats, Concurrency: f.concurrency, Strict: f.strict,
+		Profile: f.profile, Tags: f.tags, Formats: godogFormats, Concurrency: f.concurrency, Strict: f.strict,
 		Output: stdout, Progress: stderr,
 	}
 	if err := harness.Check(cfg); err != nil {
@@ -210,6 +215,12 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	if cfg.Admin == nil {
 		fmt.Fprintln(stdout, "(no admin API: give --admin-url and --admin-token to run the administrator's scenarios)")
 	}
+	for _, of := range ownFormats {
+		if err := writeOwnFormat(of, res, cfg); err != nil {
+			fmt.Fprintf(stderr, "provkit test: --format %s:%s: %v\n", of.name, of.path, err)
+			return exitFail
+		}
+	}
 	if f.reportDir != "" {
 		if err := writeReports(f.reportDir, res, cfg, stdout); err != nil {
 			fmt.Fprintf(stderr, "provkit test: %v\n", err)
@@ -261,15 +272,66 @@ func checkDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// writeReports writes the four reports of a run into dir, with every token
-// the run used redacted, and says where they are.
-func writeReports(dir string, res *harness.Result, cfg harness.Config, stdout io.Writer) error {
+// ownFormat is a --format whose file provkit writes itself from the run's
+// result (the same writers as --report-dir), not godog: godog's JUnit
+// formatter counts skipped scenarios as passed and its cucumber JSON carries
+// no exchanges and no redaction.
+type ownFormat struct{ name, path string }
+
+// splitFormats separates the --format values godog writes (pretty,
+// progress, ...) from junit:FILE and cucumber:FILE, which provkit writes.
+func splitFormats(all []string) (godogFormats []string, own []ownFormat, err error) {
+	for _, f := range all {
+		name, path, hasPath := strings.Cut(f, ":")
+		if name != "junit" && name != "cucumber" {
+			godogFormats = append(godogFormats, f)
+			continue
+		}
+		if !hasPath || path == "" {
+			return nil, nil, fmt.Errorf("--format %s needs a file: --format %s:%s", name, name, map[string]string{"junit": "junit.xml", "cucumber": "cucumber.json"}[name])
+		}
+		own = append(own, ownFormat{name, path})
+	}
+	return godogFormats, own, nil
+}
+
+// writeOwnFormat writes one junit:FILE or cucumber:FILE report.
+func writeOwnFormat(of ownFormat, res *harness.Result, cfg harness.Config) error {
+	if dir := filepath.Dir(of.path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	out, err := os.Create(of.path)
+	if err != nil {
+		return err
+	}
+	opt := reports.Options{Target: cfg.Target.URL, Version: versionString(), Secrets: runSecrets(cfg)}
+	write := reports.JUnit
+	if of.name == "cucumber" {
+		write = reports.Cucumber
+	}
+	if err := write(out, res, opt); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func runSecrets(cfg harness.Config) []string {
 	secrets := []string{cfg.Target.Token}
 	for _, ep := range []*steps.Endpoint{cfg.Admin, cfg.Other} {
 		if ep != nil {
 			secrets = append(secrets, ep.Token)
 		}
 	}
+	return secrets
+}
+
+// writeReports writes the four reports of a run into dir, with every token
+// the run used redacted, and says where they are.
+func writeReports(dir string, res *harness.Result, cfg harness.Config, stdout io.Writer) error {
+	secrets := runSecrets(cfg)
 	start := time.Now()
 	paths, err := reports.Write(dir, res, reports.Options{Target: cfg.Target.URL, Version: versionString(), Secrets: secrets})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/provkit/provkit/internal/chromium"
 	"github.com/provkit/provkit/internal/harness"
+	"github.com/provkit/provkit/reference"
 )
 
 func runTestCLI(env map[string]string, args ...string) (int, string, string) {
@@ -395,4 +396,48 @@ func TestTestCommandMissingTargetInCI(t *testing.T) {
 		assert.NotContains(t, stderr, "secret-token")
 		assert.Equal(t, 1, strings.Count(stderr, "provkit test:"), "one line: %q", stderr)
 	}
+}
+
+// TestFormatFilesAreOurs: --format junit:FILE and cucumber:FILE are written
+// by the same writers as --report-dir (godog's JUnit counted skipped
+// scenarios as passed), so the files agree, byte for byte, and a skipped
+// scenario is reported skipped.
+func TestFormatFilesAreOurs(t *testing.T) {
+	ctx := context.Background()
+	srv, err := reference.Open(ctx, reference.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	info, err := srv.SeedDemo(ctx, hs.URL)
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	junit, cuke, reportDir := filepath.Join(dir, "j", "out.xml"), filepath.Join(dir, "c.json"), filepath.Join(dir, "r")
+	// Without the admin API, the @needs-admin scenarios of @deprovision are skipped.
+	code, stdout, stderr := runTestCLI(nil, "--target", info.Endpoints[0].SCIMURL, "--token", info.Endpoints[0].Token,
+		"--tags", "@deprovision", "--format", "junit:"+junit, "--format", "cucumber:"+cuke, "--report-dir", reportDir)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	ours, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	fromDir, err := os.ReadFile(filepath.Join(reportDir, "junit.xml"))
+	require.NoError(t, err)
+	require.Equal(t, string(fromDir), string(ours))
+	var doc struct {
+		Tests   int `xml:"tests,attr"`
+		Skipped int `xml:"skipped,attr"`
+	}
+	require.NoError(t, xml.Unmarshal(ours, &doc))
+	require.Positive(t, doc.Skipped, "%s", ours)
+	require.Greater(t, doc.Tests, doc.Skipped)
+	c1, err := os.ReadFile(cuke)
+	require.NoError(t, err)
+	c2, err := os.ReadFile(filepath.Join(reportDir, "cucumber.json"))
+	require.NoError(t, err)
+	require.JSONEq(t, string(c2), string(c1))
+	require.NotContains(t, string(ours)+string(c1), info.Endpoints[0].Token)
+
+	code, _, stderr = runTestCLI(nil, "--format", "junit")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--format junit needs a file")
 }
