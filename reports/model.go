@@ -111,6 +111,23 @@ func one(w io.Writer, res *harness.Result, opt Options, write func(*report, io.W
 	return write(rep, w)
 }
 
+// levelRow is one requirement level's counts.
+type levelRow struct {
+	Name                    string // MUST, SHOULD, MAY
+	Passed, Failed, Skipped int
+}
+
+func levelRows(res *harness.Result) []levelRow {
+	by := res.ByLevel()
+	var out []levelRow
+	for _, l := range harness.Levels {
+		if t, ok := by[l]; ok {
+			out = append(out, levelRow{strings.ToUpper(l), t.Passed, t.Failed, t.Skipped})
+		}
+	}
+	return out
+}
+
 // ---- the model every writer reads (already redacted) ----
 
 type report struct {
@@ -122,6 +139,8 @@ type report struct {
 	Date     time.Time
 	Duration time.Duration
 	Passed   bool
+	Verdict  string // the run's verdict line (harness.Result.Verdict)
+	Levels   []levelRow
 	Counts   counts
 	Sections []section
 	Features []*feature
@@ -256,6 +275,8 @@ func build(res *harness.Result, opt Options) (*report, error) {
 		Date:       cmp.Or(opt.Date, res.Started).UTC(),
 		Duration:   res.Duration,
 		Passed:     res.Passed(),
+		Verdict:    res.Verdict(),
+		Levels:     levelRows(res),
 		Total:      len(res.Scenarios),
 		DetailsURL: opt.DetailsURL,
 	}

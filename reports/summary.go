@@ -25,6 +25,16 @@ func writeSummary(rep *report, w io.Writer) error {
 		rep.Counts.Passed, rep.Counts.Failed, rep.Counts.Skipped, rep.Total, fmtDuration(rep.Duration), rep.Profile,
 		mdCode(rep.Target), rep.Date.Format("2006-01-02 15:04 UTC"))
 
+	fmt.Fprintf(&b, "%s\n\n", mdText(rep.Verdict))
+	b.WriteString("| level | passed | failed | skipped |\n|---|---:|---:|---:|\n")
+	for _, l := range rep.Levels {
+		name := l.Name
+		if l.Failed > 0 {
+			name = "❌ **" + name + "**"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d |\n", name, l.Passed, l.Failed, l.Skipped)
+	}
+	b.WriteString("\n")
 	b.WriteString("| area | passed | failed | skipped |\n|---|---:|---:|---:|\n")
 	for _, sec := range rep.Sections {
 		if sec.Title == "By identity provider" {

@@ -60,7 +60,7 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
 	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")
 	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
-	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise")
+	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise, and fail the run when any MUST scenario was skipped")
 	addSPFlags(fs, &f.sp)
 	fs.StringVar(&f.reportDir, "report-dir", "", "write report.html, junit.xml, cucumber.json and summary.md into `DIR` (default: $"+reportDirEnv+")")
 	return fs

@@ -88,8 +88,12 @@ func TestTestCommandRefusedTokenFromEnv(t *testing.T) {
 	assert.Contains(t, stderr, "refused the token")
 
 	// a target that answers every request with an empty list passes the
-	// preflight and fails the scenarios: exit 1, with the failures listed
+	// rfc7644 preflight and fails the scenarios: exit 1, with the failures
+	// listed (the keeper profile also wants its ServiceProviderConfig)
 	code, stdout, stderr := runTestCLI(map[string]string{targetEnv: srv.URL, tokenEnv: "good-token"}, "--tags", "@auth")
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "ServiceProviderConfig answered JSON whose schemas do not include")
+	code, stdout, stderr = runTestCLI(map[string]string{targetEnv: srv.URL, tokenEnv: "good-token"}, "--profile", "rfc7644", "--tags", "@auth")
 	assert.Equal(t, exitFail, code, stderr)
 	assert.Contains(t, stdout, "Failed (")
 	assert.Contains(t, stdout, "FAILED")
@@ -220,6 +224,31 @@ func TestReportInChromium(t *testing.T) {
 	require.NoError(t, page.SetViewport(ctx, 1280, 900))
 	_, err = page.WaitFor(ctx, "the report", "document.readyState === 'complete' && document.querySelectorAll('details.sc').length > 0")
 	require.NoError(t, err)
+
+	// Without scrolling, the top of the page gives the verdict by level and
+	// the first failure.
+	top, err := page.WaitFor(ctx, "the verdict", `(() => {
+		const inView = id => { const e = document.getElementById(id); if (!e) return false;
+			const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
+		if (!inView("verdict-line") || !inView("levels") || !inView("first-failure")) return "";
+		return JSON.stringify({verdict: document.getElementById("verdict-line").textContent,
+			levels: document.getElementById("levels").textContent,
+			first: document.getElementById("first-failure").textContent, scrollY: scrollY});
+	})()`)
+	require.NoError(t, err)
+	var head struct {
+		Verdict, Levels, First string
+		ScrollY                float64
+	}
+	require.NoError(t, json.Unmarshal([]byte(top), &head))
+	assert.Zero(t, head.ScrollY)
+	assert.True(t, strings.HasPrefix(head.Verdict, "FAILED: "), head.Verdict)
+	assert.Contains(t, head.Verdict, "MUST ")
+	assert.Contains(t, head.Levels, "MUST")
+	assert.Contains(t, head.First, "deprovisions Alice")
+	topShot, err := page.Screenshot(ctx, false)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(artifactsDir(t), "report-top.png"), topShot, 0o644))
 
 	require.NoError(t, page.Click(ctx, "#filter-failed"))
 	state, err := page.WaitFor(ctx, "the failed filter", `(() => {

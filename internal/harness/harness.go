@@ -62,7 +62,8 @@ type Config struct {
 	Formats []string
 	// Concurrency is how many scenarios run at once (default DefaultConcurrency).
 	Concurrency int
-	// Strict fails scenarios needing features ServiceProviderConfig does not advertise.
+	// Strict fails scenarios needing features ServiceProviderConfig does not
+	// advertise, and fails the run when a MUST scenario was skipped.
 	Strict bool
 	// Randomize shuffles scenarios with this seed (0: file order, -1: random seed).
 	Randomize int64
@@ -147,6 +148,8 @@ type Result struct {
 	Duration  time.Duration
 	// GodogStatus is godog's own status (0 ok, 1 failed, 2 option error).
 	GodogStatus int
+	// Strict: a skipped MUST scenario fails the run (Config.Strict).
+	Strict bool
 }
 
 // Count returns how many scenarios ended with the status.
@@ -160,8 +163,11 @@ func (r *Result) Count(s steps.Status) int {
 	return n
 }
 
-// Passed reports whether the run had no failure.
-func (r *Result) Passed() bool { return r.Count(steps.Failed) == 0 && r.GodogStatus == 0 }
+// Passed reports whether the run had no failure (and, with Strict, no
+// skipped MUST scenario).
+func (r *Result) Passed() bool {
+	return r.Count(steps.Failed) == 0 && r.GodogStatus == 0 && !(r.Strict && r.StrictSkips() > 0)
+}
 
 // UsageError is a problem with the configuration (exit status 2).
 type UsageError struct{ msg string }
@@ -436,7 +442,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cat[key{s.URI, s.Name}] = s
 	}
 
-	res := &Result{Profile: cfg.Profile, Tags: expr, Target: cfg.Target.URL}
+	res := &Result{Profile: cfg.Profile, Tags: expr, Target: cfg.Target.URL, Strict: cfg.Strict}
 	var recorders sync.Map // pickle id -> *stepRecorder
 	if res.Profile == "" {
 		res.Profile = DefaultProfile
@@ -701,11 +707,14 @@ func (r *Result) Summary(w io.Writer) {
 			fmt.Fprintf(w, "  %3d  %s\n", reasons[k], k)
 		}
 	}
-	verdict := "PASSED"
-	if !r.Passed() {
-		verdict = "FAILED"
+	lv := r.ByLevel()
+	fmt.Fprintf(w, "\n  %-12s %7s %7s %8s\n", "level", "passed", "failed", "skipped")
+	for _, l := range Levels {
+		if t, ok := lv[l]; ok {
+			fmt.Fprintf(w, "  %-12s %7d %7d %8d\n", strings.ToUpper(l), t.Passed, t.Failed, t.Skipped)
+		}
 	}
-	fmt.Fprintf(w, "\n%s: %d passed, %d failed, %d skipped\n", verdict, r.Count(steps.Passed), r.Count(steps.Failed), r.Count(steps.Skipped))
+	fmt.Fprintf(w, "\n%s\n", r.Verdict())
 }
 
 // ---- progress ----

@@ -88,6 +88,31 @@ func TestSummary(t *testing.T) {
 	require.Less(t, strings.Index(out, "approval"), strings.Index(out, "users"))
 }
 
+// TestVerdictByLevel: the verdict gives the counts by level and the share
+// that ran, names the areas of which nothing ran, and with Strict a skipped
+// MUST scenario fails the run.
+func TestVerdictByLevel(t *testing.T) {
+	sc := func(area, level string, st steps.Status) harness.ScenarioResult {
+		return harness.ScenarioResult{Name: area + level, Area: area, Level: level, Outcome: steps.Outcome{Status: st}}
+	}
+	r := &harness.Result{Scenarios: []harness.ScenarioResult{
+		sc("users", "must", steps.Passed), sc("users", "should", steps.Passed), sc("users", "must", steps.Passed),
+		sc("saml", "must", steps.Skipped), sc("saml", "should", steps.Skipped), sc("jit", "may", steps.Skipped),
+	}}
+	require.True(t, r.Passed())
+	v := r.Verdict()
+	require.Equal(t, "PASSED: 3 passed, 0 failed, 3 skipped (50% of 6 ran); MUST 2/3 passed, 0 failed, 1 skipped; "+
+		"SHOULD 1/2 passed, 0 failed, 1 skipped; MAY 0/1 passed, 0 failed, 1 skipped; not tested (every scenario skipped): jit, saml", v)
+	r.Strict = true
+	require.False(t, r.Passed())
+	require.True(t, strings.HasPrefix(r.Verdict(), "FAILED: "))
+	require.Contains(t, r.Verdict(), "--strict: 1 MUST scenarios skipped")
+	var b bytes.Buffer
+	r.Summary(&b)
+	require.Contains(t, b.String(), "MUST")
+	require.Contains(t, b.String(), r.Verdict())
+}
+
 // TestCatalogueRefusesEmptyAndUnknown: a selection of nothing, or a tag
 // nobody has, is a usage error naming the problem, not a green run.
 func TestCatalogueRefusesEmptyAndUnknown(t *testing.T) {
