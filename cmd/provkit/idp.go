@@ -57,8 +57,7 @@ Headless login: add user=<email> (and fault=<name>) to /sso or /login.
 
 Flags:`)
 	fs := idpFlagSet(&idpFlags{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 	fmt.Fprintf(w, "\nFaults: %v\n", mockidp.Faults())
 }
 

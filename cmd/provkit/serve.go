@@ -84,8 +84,7 @@ the database is closed. Every acknowledged write is already durable.
 Flags:
 `)
 	fs := serveFlagSet(&serveFlags{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 }
 
 func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {

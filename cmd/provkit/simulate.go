@@ -80,8 +80,7 @@ Examples:
 Flags:
 `, strings.Join(idpsync.Names(), ", "))
 	fs := simulateFlagSet(&simulateFlags{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 }
 
 // runSimulate is `provkit simulate`.

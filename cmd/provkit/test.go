@@ -35,6 +35,7 @@ type testFlags struct {
 	formats       stringList
 	concurrency   int
 	strict        bool
+	verbose       bool
 	sp            spFlags
 	reportDir     string
 }
@@ -58,8 +59,9 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 		"the target's provkit admin API `URL`, ending in /admin/v1")
 	fs.StringVar(&f.tags, "tags", "", "tag `expression` selecting scenarios (Cucumber's syntax), e.g. '@must and not @large'; godog's '@must && ~@large' works too")
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
-	fs.Var(&f.formats, "format", "godog formatter `name[:path]`, repeatable: pretty, progress, junit:out.xml, cucumber:out.json, ...")
+	fs.Var(&f.formats, "format", "`name[:path]`, repeatable: godog's pretty, progress or events on the console; junit:FILE and cucumber:FILE (provkit's own writers, as --report-dir)")
 	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
+	fs.BoolVar(&f.verbose, "verbose", false, "print every failure's exchanges whole (by default each body is cut to its first lines; the reports keep all)")
 	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise, and fail the run when any MUST scenario was skipped")
 	addSPFlags(fs, &f.sp)
 	fs.StringVar(&f.reportDir, "report-dir", "", "write report.html, junit.xml, cucumber.json and summary.md into `DIR` (default: $"+reportDirEnv+")")
@@ -99,8 +101,7 @@ Examples:
 Flags:
 `)
 	fs := testFlagSet(&testFlags{})
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 	fmt.Fprintln(w, "\nProfiles:", strings.Join(profileNames(), ", "))
 }
 
@@ -153,7 +154,7 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 		return usageError(stderr, "test", "%v", err)
 	}
 	cfg := harness.Config{
-		Profile: f.profile, Tags: f.tags, Formats: godogFormats, Concurrency: f.concurrency, Strict: f.strict,
+		Profile: f.profile, Tags: f.tags, Formats: godogFormats, Concurrency: f.concurrency, Strict: f.strict, Verbose: f.verbose,
 		Output: stdout, Progress: stderr,
 	}
 	if err := harness.Check(cfg); err != nil {

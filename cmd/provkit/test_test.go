@@ -470,3 +470,30 @@ func TestFormatFilesAreOurs(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "--format junit needs a file")
 }
+
+// TestConsoleTrimmed: a run with many failures prints each failure's
+// exchanges cut to their first lines; --verbose prints them whole. Help
+// lists the flags GNU-style, as the docs write them.
+func TestConsoleTrimmed(t *testing.T) {
+	hooks := testHooks{faults: []string{"scim-ignore-filter"}}
+	var out, errb bytes.Buffer
+	code := testCommandWith(context.Background(), []string{"--tags", "@filter"}, func(string) string { return "" }, &out, &errb, hooks)
+	require.Equal(t, exitFail, code, errb.String())
+	short := out.String()
+	out.Reset()
+	code = testCommandWith(context.Background(), []string{"--tags", "@filter", "--verbose"}, func(string) string { return "" }, &out, &errb, hooks)
+	require.Equal(t, exitFail, code)
+	long := out.String()
+	failures := strings.Count(short, "\n  ✗ ")
+	require.Greater(t, failures, 5)
+	require.Contains(t, short, "more lines")
+	require.NotContains(t, long, "more lines")
+	t.Logf("%d failures: %d lines, %d with --verbose", failures, strings.Count(short, "\n"), strings.Count(long, "\n"))
+	require.Less(t, strings.Count(short, "\n"), strings.Count(long, "\n"))
+	require.Less(t, strings.Count(short, "\n"), 45*failures)
+
+	code, help, _ := runCLI("help", "test")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, help, "\n  --target URL\n")
+	require.NotContains(t, help, "\n  -target")
+}

@@ -71,6 +71,10 @@ type Config struct {
 	StopOnFailure bool
 	// NoColors strips colours from formatter output.
 	NoColors bool
+	// Verbose prints every failure's evidence whole in the summary; by
+	// default each exchange body is cut to its first lines (the reports keep
+	// all of it).
+	Verbose bool
 	// Output receives formatters without a path (default os.Stdout).
 	Output io.Writer
 	// Progress receives the live progress line (nil: none). When it is a
@@ -150,6 +154,8 @@ type Result struct {
 	GodogStatus int
 	// Strict: a skipped MUST scenario fails the run (Config.Strict).
 	Strict bool
+	// Verbose: Summary prints the evidence whole (Config.Verbose).
+	Verbose bool
 }
 
 // Count returns how many scenarios ended with the status.
@@ -442,7 +448,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cat[key{s.URI, s.Name}] = s
 	}
 
-	res := &Result{Profile: cfg.Profile, Tags: expr, Target: cfg.Target.URL, Strict: cfg.Strict}
+	res := &Result{Profile: cfg.Profile, Tags: expr, Target: cfg.Target.URL, Strict: cfg.Strict, Verbose: cfg.Verbose}
 	var recorders sync.Map // pickle id -> *stepRecorder
 	if res.Profile == "" {
 		res.Profile = DefaultProfile
@@ -495,7 +501,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			Strict:         true,
 			Randomize:      cfg.Randomize,
 			StopOnFailure:  cfg.StopOnFailure,
-			NoColors:       cfg.NoColors,
+			NoColors:       cfg.NoColors || noColor(out),
 			FS:             fsys,
 			Paths:          paths,
 			TestingT:       cfg.TestingT,
@@ -684,11 +690,15 @@ func (r *Result) Summary(w io.Writer) {
 				continue
 			}
 			fmt.Fprintf(w, "\n  ✗ %s (%s:%d)\n", s.Name, s.URI, s.Line)
-			for _, line := range strings.Split(strings.TrimRight(s.Reason, "\n"), "\n") {
+			reason := s.Reason
+			if !r.Verbose {
+				reason = TrimEvidence(reason, evidenceBodyLines)
+			}
+			for _, line := range strings.Split(strings.TrimRight(reason, "\n"), "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}
-		fmt.Fprintln(w, "\n  (every exchange of a failed scenario is attached in --format cucumber:out.json)")
+		fmt.Fprintln(w, "\n  (bodies are cut to their first lines: --verbose prints them whole; every exchange of a failed scenario\n  is in --report-dir's reports and --format cucumber:FILE)")
 	}
 	if n := r.Count(steps.Skipped); n > 0 {
 		reasons := map[string]int{}
@@ -717,6 +727,72 @@ func (r *Result) Summary(w io.Writer) {
 	fmt.Fprintf(w, "\n%s\n", r.Verdict())
 }
 
+// noColor reports whether formatter output to w must be plain: NO_COLOR is
+// set (https://no-color.org), or w is not a terminal.
+func noColor(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return true
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return true
+	}
+	st, err := f.Stat()
+	return err != nil || st.Mode()&os.ModeCharDevice == 0
+}
+
+// evidenceBodyLines is how many lines of each exchange body the console
+// shows for a failure.
+const evidenceBodyLines = 8
+
+// TrimEvidence keeps a failure's message, every request and status line and
+// every header, and the first n lines of each body, saying how many lines
+// it left out.
+func TrimEvidence(reason string, n int) string {
+	var b strings.Builder
+	inBody, shown, cut := false, 0, 0
+	flush := func() {
+		if cut > 0 {
+			fmt.Fprintf(&b, "  … %d more lines\n", cut)
+		}
+		cut = 0
+	}
+	for _, line := range strings.Split(strings.TrimRight(reason, "\n"), "\n") {
+		start := strings.HasPrefix(line, "> ") && !inBody || strings.HasPrefix(line, "< HTTP ") || strings.HasPrefix(line, "< (no answer")
+		if strings.HasPrefix(line, "> ") && inBody && looksLikeRequestLine(line[2:]) {
+			start = true
+		}
+		switch {
+		case start:
+			flush()
+			inBody = false
+			b.WriteString(line + "\n")
+		case line == ">" || line == "<":
+			flush()
+			inBody, shown = true, 0
+			b.WriteString(line + "\n")
+		case inBody && (strings.HasPrefix(line, "> ") || strings.HasPrefix(line, "< ")):
+			if shown < n {
+				b.WriteString(line + "\n")
+				shown++
+			} else {
+				cut++
+			}
+		default:
+			flush()
+			inBody = false
+			b.WriteString(line + "\n")
+		}
+	}
+	flush()
+	return b.String()
+}
+
+func looksLikeRequestLine(s string) bool {
+	method, rest, ok := strings.Cut(s, " ")
+	return ok && strings.HasPrefix(rest, "http") && method == strings.ToUpper(method) && len(method) >= 3 && len(method) <= 7
+}
+
 // ---- progress ----
 
 type progress struct {
@@ -732,7 +808,7 @@ type progress struct {
 func newProgress(w io.Writer, total int) *progress {
 	p := &progress{w: w, total: total, nextPct: 10}
 	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb" {
 			p.tty = true
 		}
 	}

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,4 +134,28 @@ func TestCatalogueRefusesEmptyAndUnknown(t *testing.T) {
 		require.Contains(t, s.Tags, "@must")
 		require.NotContains(t, s.Tags, "@large")
 	}
+}
+
+// TestTrimEvidence: the console keeps the message, request and status lines
+// and headers of every exchange, and the first lines of each body.
+func TestTrimEvidence(t *testing.T) {
+	body := func(prefix string, n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "%s  \"line%d\": %d,\n", prefix, i, i)
+		}
+		return b.String()
+	}
+	reason := "expected 404, got 200\n" +
+		"> POST http://x/Users\n> Authorization: Bearer [redacted]\n>\n" + body("> ", 20) +
+		"< HTTP 201 Created (3ms)\n< Content-Type: application/scim+json\n<\n" + body("< ", 30) +
+		"> GET http://x/Users/1\n> Authorization: Bearer [redacted]\n< HTTP 200 OK (1ms)\n<\n" + body("< ", 3)
+	got := harness.TrimEvidence(reason, 5)
+	for _, want := range []string{"expected 404, got 200", "> POST http://x/Users", "< HTTP 201 Created", "< Content-Type:",
+		"> GET http://x/Users/1", "< HTTP 200 OK", `"line4"`, "… 15 more lines", "… 25 more lines", `< "line2": 2`} {
+		require.Contains(t, strings.ReplaceAll(got, "  \"", "\""), strings.ReplaceAll(want, "  \"", "\""), got)
+	}
+	require.NotContains(t, got, `"line5"`)
+	require.Equal(t, 3+1+5+1+3+5+1+4+3, strings.Count(got, "\n"), got)
+	require.Equal(t, reason, harness.TrimEvidence(reason, 1000))
 }
