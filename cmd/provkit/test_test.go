@@ -324,7 +324,7 @@ func TestReportRedactsATarget(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	code, stdout, stderr := runTestCLI(map[string]string{targetEnv: srv.URL, tokenEnv: token}, "--tags", "@auth,@users", "--report-dir", dir)
+	code, stdout, stderr := runTestCLI(map[string]string{targetEnv: srv.URL, tokenEnv: token}, "--profile", "rfc7644", "--tags", "@auth,@users", "--report-dir", dir)
 	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	for name, texts := range reportTexts(t, dir) {
 		for _, text := range texts {
