@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -91,7 +92,7 @@ func startReferenceDB(t testing.TB, db string, faults []string, wrap func(http.H
 // TestConformance runs the whole suite against the bundled reference. It
 // honours godog's flags, e.g.
 //
-//	go test -run TestConformance -godog.tags=@filter -godog.format=pretty .
+//	go test -run TestConformance -godog.tags=@filter -godog.format=pretty
 func TestConformance(t *testing.T) {
 	tg := startReference(t, nil, nil)
 	cfg := tg.cfg
@@ -129,4 +130,31 @@ func formatSet() bool {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "godog.format" })
 	return set
+}
+
+// TestExternalSuiteExample: the documented example module
+// (examples/external-suite) runs its own feature file with steps.Register
+// against a reference endpoint, and passes; against a reference whose
+// filter is broken, it fails.
+func TestExternalSuiteExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds another module")
+	}
+	for _, c := range []struct {
+		faults []string
+		pass   bool
+	}{{nil, true}, {[]string{"scim-ignore-filter"}, false}} {
+		tg := startReference(t, c.faults, nil)
+		cmd := exec.Command("go", "test", "-count=1", "./...")
+		cmd.Dir = "examples/external-suite"
+		cmd.Env = append(os.Environ(), "PROVKIT_TARGET="+tg.cfg.Target.URL, "PROVKIT_TOKEN="+tg.cfg.Target.Token, "GOFLAGS=-buildvcs=false")
+		out, err := cmd.CombinedOutput()
+		if c.pass {
+			require.NoError(t, err, "%s", out)
+			require.Contains(t, string(out), "ok ")
+		} else {
+			require.Error(t, err, "%s", out)
+			require.Contains(t, string(out), "a scenario failed")
+		}
+	}
 }
