@@ -213,6 +213,7 @@ type scenario struct {
 	IdPs       []string
 	Status     string
 	Reason     string // skip reason, or the failure's message
+	Known      string // a known failure's reason (--expect)
 	FailedStep string
 	FailedKind string
 	What       string // what the failed check read ("status", "name.givenName")
@@ -295,6 +296,7 @@ func build(res *harness.Result, opt Options) (*report, error) {
 			Tags: r.Tags, Area: r.Area, Rule: r.Rule, RuleName: r.RuleName, Level: r.Level, Source: r.Source,
 			SourceText: sourceText(r.FeatureDescription), Status: string(r.Status),
 			FailedStep: r.FailedStep, FailedKind: r.FailedKind, Started: r.Started, Duration: r.Duration,
+			Known: rd.redact(r.Known),
 		}
 		if t, ok := vocab.Lookup("@" + r.Rule); ok {
 			s.RuleText = t.Description

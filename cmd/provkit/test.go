@@ -36,6 +36,8 @@ type testFlags struct {
 	concurrency   int
 	strict        bool
 	verbose       bool
+	expect        string
+	writeExpect   string
 	sp            spFlags
 	reportDir     string
 }
@@ -61,6 +63,8 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
 	fs.Var(&f.formats, "format", "`name[:path]`, repeatable: godog's pretty, progress or events on the console; junit:FILE and cucumber:FILE (provkit's own writers, as --report-dir)")
 	fs.IntVar(&f.concurrency, "concurrency", harness.DefaultConcurrency, "scenarios run at once (`N`)")
+	fs.StringVar(&f.expect, "expect", "", "known failures `FILE` (docs/harness.md): reported, but they do not fail the run; a new failure does")
+	fs.StringVar(&f.writeExpect, "write-expectations", "", "write this run's failures to `FILE`, in --expect's format")
 	fs.BoolVar(&f.verbose, "verbose", false, "print every failure's exchanges whole (by default each body is cut to its first lines; the reports keep all)")
 	fs.BoolVar(&f.strict, "strict", false, "fail, instead of skip, scenarios needing features ServiceProviderConfig does not advertise, and fail the run when any MUST scenario was skipped")
 	addSPFlags(fs, &f.sp)
@@ -157,6 +161,13 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 		Profile: f.profile, Tags: f.tags, Formats: godogFormats, Concurrency: f.concurrency, Strict: f.strict, Verbose: f.verbose,
 		Output: stdout, Progress: stderr,
 	}
+	if f.expect != "" {
+		e, err := harness.LoadExpectations(f.expect)
+		if err != nil {
+			return usageError(stderr, "test", "%v", err)
+		}
+		cfg.Expect = e
+	}
 	if err := harness.Check(cfg); err != nil {
 		return usageError(stderr, "test", "%v", err)
 	}
@@ -216,6 +227,13 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	if cfg.Admin == nil {
 		fmt.Fprintln(stdout, "(no admin API: give --admin-url and --admin-token to run the administrator's scenarios)")
 	}
+	if f.writeExpect != "" {
+		if err := writeExpectations(f.writeExpect, res); err != nil {
+			fmt.Fprintf(stderr, "provkit test: --write-expectations: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "Wrote %d known failures to %s\n", res.Count(steps.Failed), f.writeExpect)
+	}
 	for _, of := range ownFormats {
 		if err := writeOwnFormat(of, res, cfg); err != nil {
 			fmt.Fprintf(stderr, "provkit test: --format %s:%s: %v\n", of.name, of.path, err)
@@ -271,6 +289,18 @@ func checkDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+func writeExpectations(path string, res *harness.Result) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := harness.WriteExpectations(out, res); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // ownFormat is a --format whose file provkit writes itself from the run's

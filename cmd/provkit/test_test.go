@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -496,4 +497,68 @@ func TestConsoleTrimmed(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	require.Contains(t, help, "\n  --target URL\n")
 	require.NotContains(t, help, "\n  -target")
+}
+
+// TestExpectations: --write-expectations records a run's failures; with
+// --expect they are reported but do not fail the run (nor the JUnit file),
+// a failure not listed still does, and a listed one that passes is
+// reported as fixed.
+func TestExpectations(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "known.txt")
+	run := func(faults []string, args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := testCommandWith(context.Background(), append([]string{"--tags", "@deprovision"}, args...),
+			func(string) string { return "" }, &out, &errb, testHooks{faults: faults})
+		return code, out.String() + errb.String()
+	}
+	broken := []string{"scim-hard-delete"}
+	code, out := run(broken, "--write-expectations", file)
+	require.Equal(t, exitFail, code, out)
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var entries []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "#") {
+			entries = append(entries, l)
+		}
+	}
+	require.Greater(t, len(entries), 1, "%s", b)
+
+	junit := filepath.Join(dir, "j.xml")
+	code, out = run(broken, "--expect", file, "--format", "junit:"+junit)
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "Known failures (")
+	require.Contains(t, out, "known (--expect)")
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+	}
+	jb, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	require.NoError(t, xml.Unmarshal(jb, &doc))
+	require.Zero(t, doc.Failures)
+	require.Contains(t, string(jb), "known failure (--expect)")
+
+	// one known failure fewer: that one is new, and fails the run
+	require.NoError(t, os.WriteFile(file, []byte(strings.Join(entries[1:], "\n")+"\n"), 0o644))
+	code, out = run(broken, "--expect", file)
+	require.Equal(t, exitFail, code, out)
+	require.Contains(t, out, "Failed (1)")
+
+	// without the fault, the known failures pass: reported as fixed
+	code, out = run(nil, "--expect", file)
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, fmt.Sprintf("Fixed (%d", len(entries)-1))
+
+	for content, want := range map[string]string{
+		"scim/users.feature: Nope | reason\n":                       "no scenario",
+		"scim/users.feature: Reading an unknown user answers 404\n": "needs a scenario name and a reason",
+		"not a line\n": "line 1",
+	} {
+		require.NoError(t, os.WriteFile(file, []byte(content), 0o644))
+		code, out = run(nil, "--expect", file)
+		require.Equal(t, exitUsage, code, out)
+		require.Contains(t, out, want)
+	}
 }

@@ -93,6 +93,12 @@ func (r *Result) Verdict() string {
 	if len(parts) > 0 {
 		b.WriteString("; " + strings.Join(parts, "; "))
 	}
+	if known := all.Failed - r.NewFailures(); known > 0 {
+		fmt.Fprintf(&b, "; %d of the failures known (--expect)", known)
+	}
+	if fixed := len(r.Fixed()); fixed > 0 {
+		fmt.Fprintf(&b, "; %d known failures fixed", fixed)
+	}
 	if u := r.Untested(); len(u) > 0 {
 		fmt.Fprintf(&b, "; not tested (every scenario skipped): %s", strings.Join(u, ", "))
 	}
