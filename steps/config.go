@@ -107,6 +107,32 @@ type Config struct {
 
 	secretsMu sync.Mutex
 	secrets   []string
+
+	leftMu sync.Mutex
+	left   map[string]int
+}
+
+// leave records that the run could not remove something it created, with
+// why (one line, e.g. "user locked, not deleted: ...").
+func (c *Config) leave(what string) {
+	c.leftMu.Lock()
+	defer c.leftMu.Unlock()
+	if c.left == nil {
+		c.left = map[string]int{}
+	}
+	c.left[what]++
+}
+
+// Leftovers counts what the run created on the target and could not
+// remove, by what and why. Empty when everything was removed (or KeepData).
+func (c *Config) Leftovers() map[string]int {
+	c.leftMu.Lock()
+	defer c.leftMu.Unlock()
+	out := make(map[string]int, len(c.left))
+	for k, v := range c.left {
+		out[k] = v
+	}
+	return out
 }
 
 // lazy is a value computed once, on first use, with its error.

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -129,17 +130,44 @@ func (w *World) remember(name string, ex *scimclient.Exchange) *user {
 func (w *World) removeUserAtEnd(id string, c *scimclient.Client) {
 	w.atEnd(func(ctx context.Context) error {
 		if w.admin != nil {
-			return w.admin.deleteUser(ctx, id)
+			if err := w.admin.deleteUser(ctx, id); err != nil {
+				w.cfg.leave("user not deleted through the admin API: " + firstLine(err.Error()))
+				return err
+			}
+			return nil
 		}
-		_, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Users/" + id})
-		return err
+		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+		if err != nil || (!ex.OK() && ex.Status != http.StatusNotFound) {
+			w.cfg.leave(fmt.Sprintf("user not deleted: DELETE /Users/{id} answered %s", answerOf(ex, err)))
+			return err
+		}
+		// A Keeper-like target locks instead of deleting: the user is still there.
+		if ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users/" + id}); err == nil && ex.OK() {
+			w.cfg.leave("user still there after DELETE /Users/{id} (locked, as Keeper does; an admin API, --admin-url, deletes it)")
+		}
+		return nil
 	})
+}
+
+func answerOf(ex *scimclient.Exchange, err error) string {
+	if err != nil {
+		return "nothing (" + firstLine(err.Error()) + ")"
+	}
+	return fmt.Sprint(ex.Status)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // removeGroupAtEnd deletes a group the scenario created when it ends.
 func (w *World) removeGroupAtEnd(id string, c *scimclient.Client) {
 	w.atEnd(func(ctx context.Context) error {
-		_, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Groups/" + id})
+		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Groups/" + id})
+		if err != nil || (!ex.OK() && ex.Status != http.StatusNotFound) {
+			w.cfg.leave(fmt.Sprintf("group not deleted: DELETE /Groups/{id} answered %s", answerOf(ex, err)))
+		}
 		return err
 	})
 }

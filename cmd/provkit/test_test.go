@@ -562,3 +562,43 @@ func TestExpectations(t *testing.T) {
 		require.Contains(t, out, want)
 	}
 }
+
+// TestLeftovers: a run against a vendor-style target removes what it
+// created. With the admin API nothing is left; without it (SCIM DELETE only
+// locks on a Keeper-like target) every user left is counted in the summary,
+// and the count matches what the target still holds.
+func TestLeftovers(t *testing.T) {
+	ctx := context.Background()
+	srv, err := reference.Open(ctx, reference.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	info, err := srv.SeedDemo(ctx, hs.URL)
+	require.NoError(t, err)
+	ep := info.Endpoints[0]
+	left := func() int {
+		req, _ := http.NewRequest(http.MethodGet, ep.SCIMURL+"/Users?count=0&filter="+url.QueryEscape(`userName sw "pk"`), nil)
+		req.Header.Set("Authorization", "Bearer "+ep.Token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body struct{ TotalResults int }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		return body.TotalResults
+	}
+	base := []string{"--target", ep.SCIMURL, "--token", ep.Token, "--tags", "@users and not @needs-admin"}
+
+	code, stdout, stderr := runTestCLI(nil, append(base, "--admin-url", info.AdminURL, "--admin-token", info.AdminToken)...)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	require.Contains(t, stdout, "Clean-up: everything the run created on the target was removed.")
+	require.Zero(t, left())
+
+	code, stdout, stderr = runTestCLI(nil, base...)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	m := regexp.MustCompile(`Left on the target \((\d+); their names start with pk`).FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	require.Contains(t, stdout, "user still there after DELETE /Users/{id} (locked, as Keeper does")
+	require.Equal(t, m[1], fmt.Sprint(left()), "the summary counts every user left")
+	require.Positive(t, left())
+}

@@ -164,6 +164,12 @@ type Result struct {
 	Strict bool
 	// Verbose: Summary prints the evidence whole (Config.Verbose).
 	Verbose bool
+	// CleanedUp: the run removed what it created where the target allows
+	// (not KeepData); Leftovers counts what it could not remove, by why.
+	CleanedUp bool
+	Leftovers map[string]int
+	// RunID is the run's scope: what it created is named pk<RunID>-<n>...
+	RunID string
 }
 
 // Count returns how many scenarios ended with the status.
@@ -550,6 +556,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return a.Line < b.Line
 	})
+	res.CleanedUp = !cfg.KeepData
+	res.RunID = scfg.RunID
+	res.Leftovers = scfg.Leftovers()
 	return res, nil
 }
 
@@ -758,6 +767,20 @@ func (r *Result) Summary(w io.Writer) {
 		fmt.Fprintf(w, "\nSkipped (%d):\n", n)
 		for _, k := range keys {
 			fmt.Fprintf(w, "  %3d  %s\n", reasons[k], k)
+		}
+	}
+	if r.CleanedUp {
+		if len(r.Leftovers) == 0 {
+			fmt.Fprintln(w, "\nClean-up: everything the run created on the target was removed.")
+		} else {
+			n := 0
+			var why []string
+			for k, v := range r.Leftovers {
+				n += v
+				why = append(why, fmt.Sprintf("  %4d  %s", v, k))
+			}
+			sort.Strings(why)
+			fmt.Fprintf(w, "\nLeft on the target (%d; their names start with pk%s-):\n%s\n", n, r.RunID, strings.Join(why, "\n"))
 		}
 	}
 	lv := r.ByLevel()
