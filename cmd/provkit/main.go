@@ -54,6 +54,7 @@ func commands() []command {
 		{name: "test", summary: "run the conformance suite against a target", run: testCommand, help: testHelp},
 		{name: "idp", summary: "run the mock SAML identity provider", run: runIDP, help: idpHelp},
 		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target", run: runSimulate, help: simulateHelp},
+		{name: "clean", summary: "list (or, with --yes, remove) what earlier runs left on a target", run: runClean, help: cleanHelp},
 	}
 }
 

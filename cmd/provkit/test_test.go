@@ -602,3 +602,57 @@ func TestLeftovers(t *testing.T) {
 	require.Equal(t, m[1], fmt.Sprint(left()), "the summary counts every user left")
 	require.Positive(t, left())
 }
+
+// TestClean: provkit clean lists what earlier runs left (a dry run by
+// default) and removes it with --yes: through the admin API nothing stays;
+// without it, users that SCIM DELETE only locks are reported and exit 1.
+func TestClean(t *testing.T) {
+	ctx := context.Background()
+	srv, err := reference.Open(ctx, reference.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	info, err := srv.SeedDemo(ctx, hs.URL)
+	require.NoError(t, err)
+	ep := info.Endpoints[0]
+	// an earlier run without the admin API left locked users behind
+	code, stdout, stderr := runTestCLI(nil, "--target", ep.SCIMURL, "--token", ep.Token, "--tags", "@users and not @needs-admin")
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	m := regexp.MustCompile(`Left on the target \((\d+);`).FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	// and a group (a run stopped before its clean-up), next to one of the customer's own
+	for _, name := range []string{"pkabc234-7 Ops", "Engineering leads"} {
+		req, _ := http.NewRequest(http.MethodPost, ep.SCIMURL+"/Groups", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"`+name+`"}`))
+		req.Header.Set("Authorization", "Bearer "+ep.Token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+	}
+	clean := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := runClean(ctx, append([]string{"--target", ep.SCIMURL, "--token", ep.Token}, args...), func(string) string { return "" }, &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	code, out := clean()
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, fmt.Sprintf("Found %s users and 1 groups", m[1]))
+	require.Contains(t, out, "Dry run: nothing removed")
+	require.NotContains(t, out, "Engineering leads")
+	require.NotContains(t, out, ep.Token)
+
+	code, out = clean("--yes")
+	require.Equal(t, exitFail, code, out)
+	require.Contains(t, out, "users still there after DELETE (locked")
+
+	code, out = clean("--yes", "--admin-url", info.AdminURL, "--admin-token", info.AdminToken)
+	require.Equal(t, exitOK, code, out)
+	code, out = clean()
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "Found 0 users and 0 groups")
+
+	code, out = clean("--target", "")
+	require.Equal(t, exitUsage, code, out)
+}
