@@ -78,6 +78,10 @@ func TestChromiumSPInitiatedLogin(t *testing.T) {
 	if !strings.Contains(body, "alice@acme.example") || !strings.Contains(body, "active") {
 		t.Fatalf("landing page: %q", body)
 	}
+	// the page names the node and the role the person landed in, not only their ids
+	if !strings.Contains(body, "Engineering") || strings.Contains(body, "(none)") {
+		t.Fatalf("landing page without the node's name or the role: %q", body)
+	}
 	u, err := srv.Service().Store().GetUserByEmail(ctx, "alice@acme.example")
 	if err != nil || u.Status != directory.UserActive || u.NodeID != demo.NodeID {
 		t.Fatalf("JIT user: %v %+v", err, u)

@@ -369,7 +369,9 @@ type SessionInfo struct {
 	FamilyName  string `json:"family_name"`
 	Status      string `json:"status"`
 	NodeID      int64  `json:"node_id"`
+	NodeName    string `json:"node_name"`
 	RoleID      int64  `json:"role_id"`
+	RoleName    string `json:"role_name"`
 }
 
 func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
@@ -396,6 +398,14 @@ func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
 	}
 	info := SessionInfo{UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, GivenName: u.GivenName,
 		FamilyName: u.FamilyName, Status: string(u.Status), NodeID: u.NodeID, RoleID: u.RoleID}
+	if n, err := sp.svc.Store().GetNode(r.Context(), u.NodeID); err == nil {
+		info.NodeName = n.Name
+	}
+	if u.RoleID != 0 {
+		if role, err := sp.svc.Store().GetRole(r.Context(), u.RoleID); err == nil {
+			info.RoleName = role.Name
+		}
+	}
 	if wantJSON {
 		writeJSON(w, http.StatusOK, info)
 		return
@@ -424,7 +434,8 @@ var landing = template.Must(template.New("landing").Parse(`<!DOCTYPE html>
 <dt>Name</dt><dd id="name">{{.DisplayName}}</dd>
 <dt>User ID</dt><dd id="user-id">{{.UserID}}</dd>
 <dt>Status</dt><dd id="status">{{.Status}}</dd>
-<dt>Node</dt><dd id="node-id">{{.NodeID}}</dd>
+<dt>Node</dt><dd id="node">{{.NodeName}} <small id="node-id">({{.NodeID}})</small></dd>
+<dt>Role</dt><dd id="role">{{with .RoleName}}{{.}}{{else}}(none){{end}}</dd>
 </dl></body></html>
 `))
 
