@@ -218,6 +218,9 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 				assertion, asSigned = va, true
 			}
 		}
+		if sp.fault(FaultMultipleAssertions) && len(as) > 1 { // CVE-2022-41912: the first one's signature is checked, the last one read
+			assertion = as[len(as)-1]
+		}
 	}
 	if !respSigned && !asSigned && !sp.fault(FaultAcceptUnsigned) {
 		return v, rejectf("neither the response nor the assertion is signed")
