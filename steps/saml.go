@@ -567,7 +567,7 @@ func (w *World) expectRefused() error {
 			actual = "no answer about the session: " + err.Error()
 		}
 		return mismatch(nil, "the session", "none (the sign-in refused)", actual,
-			"the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
+			"the sign-in was not refused: %s exists (last page %d %s)", actual, s.page.Status, s.page.URL)
 	}
 	if w.cfg.SP == nil && s.page.Status < 400 { // a vendor's error page may answer 200
 		return mismatch(nil, "the status of the sign-in's last page", "4xx or 5xx", statusText(strconv.Itoa(s.page.Status))+" at "+s.page.URL,
