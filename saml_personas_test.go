@@ -44,6 +44,9 @@ func TestSAMLEveryPersona(t *testing.T) {
 				for _, s := range res.Scenarios {
 					require.Equal(t, steps.Failed, s.Status, "persona %s, %s on: %q (%s:%d) should fail but %s %s",
 						persona, row.fault, s.Name, s.URI, s.Line, s.Status, s.Reason)
+					if row.fault == "sso-read-unverified" { // the failure names who got signed in: the forged admin.
+						require.Contains(t, s.Reason, "signed in admin.", "persona %s: %q", persona, s.Name)
+					}
 				}
 			}
 		})

@@ -149,7 +149,7 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 
 	cfg := harness.Config{
 		Profile: f.profile, Tags: f.tags, Formats: f.formats, Concurrency: f.concurrency, Strict: f.strict,
-		Output: stdout, Progress: stderr,
+		Output: stdout, Progress: stderr, IdPPersona: f.sp.persona,
 	}
 	if err := harness.Check(cfg); err != nil {
 		return usageError(stderr, "test", "%v", err)

@@ -130,6 +130,20 @@ func TestTestCommandVendorSPEveryPersona(t *testing.T) {
 	require.Contains(t, stdout, "Signature wrapping xsw3 does not sign in the forged identity")
 }
 
+// Against the bundled reference, --idp-persona is the persona of the SAML
+// scenarios that name none: every @saml scenario runs with it and passes.
+func TestTestCommandPersonaBundled(t *testing.T) {
+	code, stdout, stderr := runTestCLI(nil, "--tags", "@saml", "--idp-persona", "entra")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	passed, failed, skipped := totals(t, stdout)
+	require.Zero(t, failed)
+	require.Zero(t, skipped)
+	require.GreaterOrEqual(t, passed, 35)
+	code, _, stderr = runTestCLI(nil, "--idp-persona", "nope")
+	require.Equal(t, exitUsage, code, stderr)
+	require.Contains(t, stderr, "nope")
+}
+
 // The same run fails against an SP that lacks a guard: the suite judges a
 // vendor's SP as it judges ours.
 func TestTestCommandVendorSPFault(t *testing.T) {
