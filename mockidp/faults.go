@@ -84,10 +84,12 @@ func ParseFaults(s string) ([]Fault, error) {
 	return out, nil
 }
 
-// Victim is who a wrapping attack claims to be: admin@ the user's domain.
+// Victim is who a wrapping attack claims to be: an administrator of the
+// user's domain, named after the user (alice@dom -> admin.alice@dom) so that
+// scenarios, and runs against one SP, never share a victim's account.
 func Victim(email string) string {
-	_, dom, _ := strings.Cut(email, "@")
-	return "admin@" + dom
+	local, dom, _ := strings.Cut(email, "@")
+	return "admin." + local + "@" + dom
 }
 
 func child(el *etree.Element, tag string) *etree.Element {

@@ -323,7 +323,7 @@ var faultCases = []faultCase{
 	{mockidp.FaultWrongIssuer, sso.FaultNoIssuerCheck, "", false},
 	{mockidp.FaultStatusResponder, sso.FaultIgnoreStatus, "", false},
 	{mockidp.FaultNoAudience, sso.FaultNoAudience, "", false},
-	{mockidp.FaultNoConditions, sso.FaultNoExpiry, "", false},
+	{mockidp.FaultNoConditions, sso.FaultNoAudience, "", false},
 	{mockidp.FaultNoSubjectConfData, sso.FaultNoRecipient, "", false},
 }
 

@@ -91,6 +91,9 @@ type Config struct {
 	// SP is a vendor's SAML service provider for the @saml and @jit
 	// scenarios; nil: the suite configures SSO nodes through the admin API.
 	SP *ServiceProvider
+	// IdPPersona is the mock IdP persona of the SAML scenarios that name
+	// none (default generic; against a vendor's SP, the persona it trusts).
+	IdPPersona string
 	// HTTP is the HTTP client (default: 30 s timeout).
 	HTTP *http.Client
 	// Report, if set, receives every scenario's outcome.

@@ -37,6 +37,11 @@ type samlWorld struct {
 	pages   []browser.Page // concurrent sign-ins
 	bs      []*browser.Browser
 	persona string
+	// signed is the identity a valid signature of the last response covers
+	// ("" when none does); forged, the identities it names that no valid
+	// signature covers (set by the fault of the last sign-in).
+	signed string
+	forged []string
 }
 
 type spURLs struct {
@@ -82,12 +87,8 @@ func (r reg) saml() {
 	r.s1(`^"([^"]*)" is signed in$`, func(w *World, n string) error { return w.expectSignedIn(n) })
 	r.s0(`^the sign-in is refused$`, func(w *World) error { return w.expectRefused() })
 	r.s1(`^no account exists for "([^"]*)"$`, func(w *World, n string) error { return w.expectNoUser(w.samlEmail(n)) })
-	r.s1(`^no user exists for the identity forged from "([^"]*)"$`, func(w *World, n string) error {
-		if err := w.expectNoUser(mockidp.Victim(w.samlEmail(n))); err != nil {
-			return err
-		}
-		return w.expectNoUser(w.samlEmail(n) + ".evil.test")
-	})
+	r.s0(`^nobody but the identity the IdP signed is signed in$`, func(w *World) error { return w.expectOnlySigned() })
+	r.s0(`^no account exists for an identity the IdP did not sign$`, func(w *World) error { return w.expectNoForgedUser() })
 	r.s1(`^"([^"]*)" is an active user of the node with the node's default role$`, func(w *World, n string) error {
 		return w.expectJITUser(n)
 	})
@@ -176,7 +177,13 @@ func (w *World) samlSetup(persona string) error {
 	if err != nil {
 		return err
 	}
-	ex, err := w.admin.do(ctx, http.MethodPut, "/nodes/"+s.node+"/sso", map[string]any{"idp_metadata": string(md)})
+	set := map[string]any{"idp_metadata": string(md)}
+	if per.Sign == mockidp.SignAssertion {
+		// the administrator of a node whose IdP signs only the assertion
+		// (Entra ID's default) lets the node accept either signature
+		set["sign_policy"] = "either"
+	}
+	ex, err := w.admin.do(ctx, http.MethodPut, "/nodes/"+s.node+"/sso", set)
 	if err != nil {
 		return err
 	}
@@ -195,11 +202,23 @@ func (w *World) samlSetup(persona string) error {
 
 func (w *World) samlReady() (*samlWorld, error) {
 	if w.sso().idp == nil {
-		if err := w.samlSetup("generic"); err != nil {
+		if err := w.samlSetup(w.defaultPersona()); err != nil {
 			return nil, err
 		}
 	}
 	return w.saml, nil
+}
+
+// defaultPersona is the persona of a scenario that names none: the one a
+// vendor's SP trusts, else the run's (--idp-persona), else generic.
+func (w *World) defaultPersona() string {
+	switch {
+	case w.cfg.SP != nil:
+		return w.cfg.SP.IdP.Persona().Name
+	case w.cfg.IdPPersona != "":
+		return w.cfg.IdPPersona
+	}
+	return "generic"
 }
 
 func (w *World) fetch(u string) ([]byte, error) {
@@ -276,6 +295,7 @@ func (w *World) idpInitiated(name, fault, relay string) error {
 			return err
 		}
 	}
+	s.signed, s.forged = attackIdentities(w.samlEmail(name), mockidp.Fault(fault))
 	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
 	if fault != "" {
 		q.Set("fault", fault)
@@ -298,10 +318,30 @@ func (w *World) spInitiated(name, fault string) error {
 			return err
 		}
 	}
+	s.signed, s.forged = attackIdentities(w.samlEmail(name), mockidp.Fault(fault))
 	b := w.newBrowser(false)
 	b.Rewrite = s.headless(w.samlEmail(name), fault)
 	s.page, err = b.Get(s.sp.Login)
 	return err
+}
+
+// attackIdentities says, for a response minted for email with the fault,
+// which identity its valid signature covers ("" for none) and which
+// identities it names that no valid signature covers. A service provider
+// may refuse the response or sign in the covered identity; signing in any
+// other is the defect (the security rule of SAML Core §5 and Profiles
+// §4.1.3.5: what the SP relies on must be signed).
+func attackIdentities(email string, f mockidp.Fault) (signed string, forged []string) {
+	switch f {
+	case mockidp.FaultUnsignedResponse, mockidp.FaultUntrustedKey:
+		return "", []string{email}
+	case mockidp.FaultXSW1, mockidp.FaultXSW2, mockidp.FaultXSW3, mockidp.FaultXSW4, mockidp.FaultXSW5,
+		mockidp.FaultXSW6, mockidp.FaultXSW7, mockidp.FaultXSW8, mockidp.FaultTwoAssertions:
+		return email, []string{mockidp.Victim(email)}
+	case mockidp.FaultCommentNameID: // signed for email + ".evil.test"; a truncating reader sees email
+		return email + ".evil.test", []string{email}
+	}
+	return email, nil
 }
 
 // headless names the user (and fault) on the way to the IdP's SSO URL.
@@ -527,11 +567,49 @@ func (w *World) expectRefused() error {
 			actual = "no answer about the session: " + err.Error()
 		}
 		return mismatch(nil, "the session", "none (the sign-in refused)", actual,
-			"the sign-in was not refused: a session exists (last page %d %s)", s.page.Status, s.page.URL)
+			"the sign-in was not refused: %s exists (last page %d %s)", actual, s.page.Status, s.page.URL)
 	}
 	if w.cfg.SP == nil && s.page.Status < 400 { // a vendor's error page may answer 200
 		return mismatch(nil, "the status of the sign-in's last page", "4xx or 5xx", statusText(strconv.Itoa(s.page.Status))+" at "+s.page.URL,
 			"the sign-in ended with %d at %s, want an error status", s.page.Status, s.page.URL)
+	}
+	return nil
+}
+
+// expectOnlySigned: the browser has no session, or one for exactly the
+// identity the response's valid signature covers.
+func (w *World) expectOnlySigned() error {
+	s := w.sso()
+	if s.b == nil {
+		return fmt.Errorf("no sign-in happened")
+	}
+	m, ok, err := w.session(s.b, s.signed)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil
+	}
+	got := fmt.Sprint(m["email"])
+	if s.signed != "" && strings.EqualFold(got, s.signed) {
+		return nil
+	}
+	want := "nobody, or " + s.signed + " (the identity the valid signature covers)"
+	if s.signed == "" {
+		want = "nobody (no valid signature covers any identity)"
+	}
+	return mismatch(nil, "the signed-in user", want, got,
+		"the service provider signed in %s, which no valid signature covers (want %s; last page %d %s)",
+		got, want, s.page.Status, s.page.URL)
+}
+
+// expectNoForgedUser: no account exists for an identity of the last
+// response that no valid signature covers.
+func (w *World) expectNoForgedUser() error {
+	for _, e := range w.sso().forged {
+		if err := w.expectNoUser(e); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -12,11 +12,13 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -110,7 +112,10 @@ func (w *World) needAdmin(what string) error {
 	return nil
 }
 
-// vendorSession asks the vendor SP's session page whether b is signed in.
+// vendorSession asks the vendor SP's session page whether b is signed in,
+// and as whom: the "email" member of a JSON answer, else the address of the
+// page that is email (the identity expected) or, failing that, the first
+// address the page names.
 func (w *World) vendorSession(b *browser.Browser, email string) (map[string]any, bool, error) {
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodGet, w.cfg.SP.SessionURL, nil)
 	if err != nil {
@@ -126,10 +131,29 @@ func (w *World) vendorSession(b *browser.Browser, email string) (map[string]any,
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return nil, false, err
 	}
-	if !strings.Contains(strings.ToLower(string(body)), strings.ToLower(email)) {
-		return map[string]any{"email": "(the session page does not name " + email + ")"}, true, nil
+	return map[string]any{"email": sessionIdentity(body, email)}, true, nil
+}
+
+var emailRe = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*`)
+
+// sessionIdentity is who a session page names (see vendorSession).
+func sessionIdentity(body []byte, email string) string {
+	var m struct {
+		Email string `json:"email"`
 	}
-	return map[string]any{"email": email}, true, nil
+	if json.Unmarshal(body, &m) == nil && m.Email != "" {
+		return m.Email
+	}
+	found := emailRe.FindAllString(string(body), -1)
+	for _, f := range found {
+		if email != "" && strings.EqualFold(f, email) {
+			return f
+		}
+	}
+	if len(found) > 0 {
+		return found[0]
+	}
+	return "(a session whose page names no address)"
 }
 
 // scimUsers counts the target's users with the email as userName, for the

@@ -159,7 +159,7 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	cfg := harness.Config{
 		Profile: f.profile, Tags: f.tags, Formats: godogFormats, Concurrency: f.concurrency, Strict: f.strict, Verbose: f.verbose,
-		Output: stdout, Progress: stderr,
+		Output: stdout, Progress: stderr, IdPPersona: f.sp.persona,
 	}
 	if f.expect != "" {
 		e, err := harness.LoadExpectations(f.expect)

@@ -34,7 +34,7 @@ func addSPFlags(fs *flag.FlagSet, f *spFlags) {
 	fs.StringVar(&f.idpAddr, "idp-addr", "127.0.0.1:8081", "`host:port` where the mock IdP the SP trusts listens during the run")
 	fs.StringVar(&f.idpBaseURL, "idp-base-url", "", "public `URL` of that IdP, as in the metadata the SP trusts (default http://<idp-addr>)")
 	fs.StringVar(&f.keyFile, "idp-key-file", "", "the IdP's key `file`, as given to `provkit idp --key-file` when the SP was set up")
-	fs.StringVar(&f.persona, "idp-persona", "generic", "the IdP `persona` the SP trusts")
+	fs.StringVar(&f.persona, "idp-persona", "generic", "the IdP `persona` the SP trusts; without --sp-metadata, the persona of the SAML scenarios that name none")
 	fs.StringVar(&f.entityID, "idp-entity-id", "", "the IdP entity `ID` the SP trusts (default: the persona's)")
 	fs.StringVar(&f.attrEmail, "idp-attr-email", "", "email attribute `name` (default: the persona's)")
 	fs.StringVar(&f.attrFirst, "idp-attr-first", "", "first name attribute `name` (default: the persona's)")
@@ -44,13 +44,16 @@ func addSPFlags(fs *flag.FlagSet, f *spFlags) {
 // check validates the SP flags; the error is a usage message.
 func (f *spFlags) check(fs *flag.FlagSet, target string) error {
 	if f.metadata == "" {
-		for _, n := range []string{"sp-login-url", "sp-session-url", "idp-addr", "idp-base-url", "idp-key-file", "idp-persona",
+		for _, n := range []string{"sp-login-url", "sp-session-url", "idp-addr", "idp-base-url", "idp-key-file",
 			"idp-entity-id", "idp-attr-email", "idp-attr-first", "idp-attr-last"} {
 			if flagSet(fs, n) {
 				return fmt.Errorf("--%s needs --sp-metadata", n)
 			}
 		}
-		return nil
+		// without a vendor SP, --idp-persona is the persona of the mock IdPs the
+		// suite sets up against the provkit admin API
+		_, err := mockidp.LookupPersona(f.persona)
+		return err
 	}
 	switch {
 	case target == "":

@@ -27,6 +27,14 @@ import (
 // passes to provkit test, without any admin API.
 func vendorSP(t *testing.T, faults ...string) []string {
 	t.Helper()
+	return vendorSPPersona(t, "generic", faults...)
+}
+
+// vendorSPPersona is vendorSP with an IdP of the persona; the administrator
+// lets the node accept either signature when the persona signs only the
+// assertion (Entra ID's default).
+func vendorSPPersona(t *testing.T, persona string, faults ...string) []string {
+	t.Helper()
 	ctx := context.Background()
 	srv, err := reference.Open(ctx, reference.Config{Faults: faults})
 	require.NoError(t, err)
@@ -45,13 +53,19 @@ func vendorSP(t *testing.T, faults ...string) []string {
 	require.NoError(t, err)
 	idpAddr := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	idp, err := mockidp.New(mockidp.Config{BaseURL: "http://" + idpAddr, Key: key, Cert: cert})
+	per, err := mockidp.LookupPersona(persona)
+	require.NoError(t, err)
+	idp, err := mockidp.New(mockidp.Config{BaseURL: "http://" + idpAddr, Key: key, Cert: cert, Persona: &per})
 	require.NoError(t, err)
 	md, err := idp.MetadataXML()
 	require.NoError(t, err)
 
 	node := acme.SCIMURL[strings.LastIndex(acme.SCIMURL, "/")+1:]
-	body, _ := json.Marshal(map[string]any{"idp_metadata": string(md)})
+	set := map[string]any{"idp_metadata": string(md)}
+	if per.Sign == mockidp.SignAssertion {
+		set["sign_policy"] = "either"
+	}
+	body, _ := json.Marshal(set)
 	req, _ := http.NewRequest(http.MethodPut, info.AdminURL+"/nodes/"+node+"/sso", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+info.AdminToken)
 	req.Header.Set("Content-Type", "application/json")
@@ -68,7 +82,7 @@ func vendorSP(t *testing.T, faults ...string) []string {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	return []string{"--target", acme.SCIMURL, "--token", acme.Token, "--tags", "@saml,@jit",
 		"--sp-metadata", out.SP.Metadata, "--sp-login-url", out.SP.Login, "--sp-session-url", hs.URL + "/api/rest/sso/session",
-		"--idp-key-file", keyFile, "--idp-addr", idpAddr}
+		"--idp-key-file", keyFile, "--idp-addr", idpAddr, "--idp-persona", persona}
 }
 
 var totalLine = regexp.MustCompile(`(?m)^\s*total\s+(\d+)\s+(\d+)\s+(\d+)$`)
@@ -94,6 +108,40 @@ func TestTestCommandVendorSP(t *testing.T) {
 	require.Zero(t, failed)
 	require.GreaterOrEqual(t, passed, 25, "the attacks and the IdP-initiated sign-in must run against a vendor SP")
 	require.Contains(t, stdout, "needs the provkit admin API to change the service provider's settings")
+}
+
+// Against a vendor SP trusting any persona, the attacks run (none is skipped
+// for want of the generic persona) and pass, and the persona's own sign-in
+// passes: no two scenarios ask contradicting things of one SP.
+func TestTestCommandVendorSPEveryPersona(t *testing.T) {
+	for _, persona := range mockidp.PersonaNames() {
+		t.Run(persona, func(t *testing.T) {
+			code, stdout, stderr := runTestCLI(nil, vendorSPPersona(t, persona)...)
+			require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			passed, failed, skipped := totals(t, stdout)
+			t.Logf("vendor SP, %s persona: %d passed, %d failed, %d skipped", persona, passed, failed, skipped)
+			require.Zero(t, failed)
+			require.GreaterOrEqual(t, passed, 25, "the attacks must run against a vendor SP trusting the %s persona", persona)
+		})
+	}
+	// with a guard off, the attack fails whatever the persona
+	code, stdout, stderr := runTestCLI(nil, vendorSPPersona(t, "entra", "sso-read-unverified")...)
+	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	require.Contains(t, stdout, "Signature wrapping xsw3 does not sign in the forged identity")
+}
+
+// Against the bundled reference, --idp-persona is the persona of the SAML
+// scenarios that name none: every @saml scenario runs with it and passes.
+func TestTestCommandPersonaBundled(t *testing.T) {
+	code, stdout, stderr := runTestCLI(nil, "--tags", "@saml", "--idp-persona", "entra")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	passed, failed, skipped := totals(t, stdout)
+	require.Zero(t, failed)
+	require.Zero(t, skipped)
+	require.GreaterOrEqual(t, passed, 35)
+	code, _, stderr = runTestCLI(nil, "--idp-persona", "nope")
+	require.Equal(t, exitUsage, code, stderr)
+	require.Contains(t, stderr, "nope")
 }
 
 // The same run fails against an SP that lacks a guard: the suite judges a

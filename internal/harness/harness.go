@@ -101,6 +101,9 @@ type Config struct {
 	HTTP *http.Client
 	// SP is a vendor's SAML service provider for the @saml/@jit scenarios.
 	SP *steps.ServiceProvider
+	// IdPPersona is the mock IdP persona of the SAML scenarios that name
+	// none, against the bundled reference (default generic).
+	IdPPersona string
 }
 
 // ScenarioResult is one scenario's outcome with its catalogue data.
@@ -485,7 +488,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	prog := newProgress(cfg.Progress, len(selected))
 	var mu sync.Mutex
 	scfg := &steps.Config{Target: cfg.Target, Admin: cfg.Admin, Other: cfg.Other, Strict: cfg.Strict, RunID: cfg.RunID,
-		KeepData: cfg.KeepData, HTTP: cfg.HTTP, SP: cfg.SP,
+		KeepData: cfg.KeepData, HTTP: cfg.HTTP, SP: cfg.SP, IdPPersona: cfg.IdPPersona,
 		Report: func(sc *godog.Scenario, o steps.Outcome) {
 			s := cat[key{sc.Uri, sc.Name}]
 			r := ScenarioResult{Name: sc.Name, URI: sc.Uri, Line: s.Line, Outcome: o}

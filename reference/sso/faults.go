@@ -11,7 +11,7 @@ const (
 	FaultSignPolicyIgnored  Fault = "sso-sign-policy-ignored"  // the node's signature policy is not enforced
 	FaultTrustKeyInfo       Fault = "sso-trust-keyinfo"        // the certificate in KeyInfo is trusted
 	FaultReadUnverified     Fault = "sso-read-unverified"      // any valid signature anywhere; the first other assertion is read (XSW)
-	FaultMultipleAssertions Fault = "sso-multiple-assertions"  // a Response with several assertions is accepted (first one read)
+	FaultMultipleAssertions Fault = "sso-multiple-assertions"  // several assertions: the first one's signature is checked, the last one read (CVE-2022-41912)
 	FaultNoExpiry           Fault = "sso-no-expiry"            // NotOnOrAfter is not checked
 	FaultNoNotBefore        Fault = "sso-no-not-before"        // NotBefore is not checked
 	FaultNoAudience         Fault = "sso-no-audience"          // AudienceRestriction is neither required nor checked

@@ -218,6 +218,9 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 				assertion, asSigned = va, true
 			}
 		}
+		if sp.fault(FaultMultipleAssertions) && len(as) > 1 { // CVE-2022-41912: the first one's signature is checked, the last one read
+			assertion = as[len(as)-1]
+		}
 	}
 	if !respSigned && !asSigned && !sp.fault(FaultAcceptUnsigned) {
 		return v, rejectf("neither the response nor the assertion is signed")
@@ -294,12 +297,13 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 		}
 	}
 
-	// Conditions are required (crewjam's SP panics without them).
+	// Conditions are required: a bearer assertion must carry an
+	// AudienceRestriction (Profiles §4.1.4.2); crewjam's SP panics without them.
 	cond := first(assertion, nsAssertion, "Conditions")
-	if cond == nil && !sp.fault(FaultNoExpiry) {
+	if cond == nil && !sp.fault(FaultNoAudience) {
 		return v, rejectf("no Conditions")
 	}
-	noConditions := cond == nil // only with FaultNoExpiry: nothing to check
+	noConditions := cond == nil // only with FaultNoAudience: nothing to check
 	if noConditions {
 		cond = etree.NewElement("Conditions")
 	}
@@ -310,11 +314,11 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	if !nb.IsZero() && p.now.Add(MaxClockSkew).Before(nb) && !sp.fault(FaultNoNotBefore) {
 		return v, rejectf("assertion not valid before %s", nb)
 	}
-	na, err := timeAttr(cond, "NotOnOrAfter", !sp.fault(FaultNoExpiry))
+	na, err := timeAttr(cond, "NotOnOrAfter", !sp.fault(FaultNoExpiry) && !noConditions)
 	if err != nil {
 		return v, err
 	}
-	if !p.now.Before(na.Add(MaxClockSkew)) && !sp.fault(FaultNoExpiry) {
+	if !noConditions && !p.now.Before(na.Add(MaxClockSkew)) && !sp.fault(FaultNoExpiry) {
 		return v, rejectf("assertion expired at %s", na)
 	}
 	if !sp.fault(FaultNoAudience) && !noConditions {
