@@ -347,6 +347,16 @@ var wireFaults = map[string]wireFault{
 			c.status = http.StatusOK
 		}
 	}),
+	"wire-group-ref-wrong": onAnswer(is("", "Users"), func(_ *http.Request, c *captured) {
+		c.editResources(func(m map[string]any) {
+			groups, _ := m["groups"].([]any)
+			for _, x := range groups {
+				if o, ok := x.(map[string]any); ok && o["$ref"] != nil {
+					o["$ref"] = strings.Replace(o["$ref"].(string), "/Groups/", "/Users/", 1)
+				}
+			}
+		})
+	}),
 	"wire-no-location": onAnswer(is(""), func(_ *http.Request, c *captured) { c.header.Del("Location") }),
 	"wire-no-meta": onAnswer(is("", "Users", "Groups"), func(_ *http.Request, c *captured) {
 		c.editResources(func(m map[string]any) { delete(m, "meta") })

@@ -174,6 +174,19 @@ func (r reg) assertions() {
 		if !slices.Contains(values(ex.Get(path)), g.id) {
 			return mismatch(ex, path, "a list with the group "+name+" (id "+g.id+")", orAbsent(ex.Get(path)), "expected %s to list the group %s (id %s)", path, name, g.id)
 		}
+		// A $ref, when given, is "the URI of the corresponding 'Group'
+		// resource" (RFC 7643 §4.1.2), relative to the SCIM base URI or
+		// absolute (§2.3.7).
+		for _, e := range ex.Get(path).Array() {
+			ref := e.Get(`\$ref`)
+			if e.Get("value").String() != g.id || !ref.Exists() {
+				continue
+			}
+			abs, err := w.c.ResolveReference(ref.String())
+			if err != nil || !strings.HasSuffix(pathOf(abs), "/Groups/"+g.id) {
+				return mismatch(ex, path+".$ref", "…/Groups/"+g.id, ref.String(), "expected the $ref of the group %s in %s to name /Groups/%s, got %q", name, path, g.id, ref.String())
+			}
+		}
 		return nil
 	})
 	r.s2(`^the answer's (\S+) is (a boolean|not empty|a positive number)$`, func(w *World, path, what string) error {
