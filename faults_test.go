@@ -288,6 +288,50 @@ func dropQuery(names ...string) wireFault {
 
 var emailish = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
+// relativeLocations makes every Location header, meta.location and $ref of
+// a SCIM answer relative, as a correct server may (RFC 7231 §7.1.2 makes
+// Location a URI-reference; RFC 7643 §2.3.7 lets references be relative to
+// the SCIM base URI). Users get a relative path ("Users/{id}", resolved
+// against the request URI or the base), Groups an absolute path
+// ("/api/rest/scim/v2/{node}/Groups/{id}"). The suite must still pass.
+func relativeLocations(next http.Handler) http.Handler {
+	return onAnswer(is(""), func(_ *http.Request, c *captured) {
+		if loc := c.header.Get("Location"); loc != "" {
+			c.header.Set("Location", relativeRef(loc))
+		}
+		c.editResources(func(m map[string]any) {
+			if meta, ok := m["meta"].(map[string]any); ok {
+				if loc, ok := meta["location"].(string); ok {
+					meta["location"] = relativeRef(loc)
+				}
+			}
+			for _, attr := range []string{"members", "groups"} {
+				list, _ := m[attr].([]any)
+				for _, x := range list {
+					if o, ok := x.(map[string]any); ok {
+						if ref, ok := o["$ref"].(string); ok {
+							o["$ref"] = relativeRef(ref)
+						}
+					}
+				}
+			}
+		})
+	})(next)
+}
+
+// relativeRef is an absolute SCIM resource URL made relative (see relativeLocations).
+func relativeRef(abs string) string {
+	i := strings.Index(abs, "/api/rest/scim/v2/")
+	if i < 0 {
+		return abs
+	}
+	path := abs[i:]
+	if j := strings.Index(path, "/Users/"); j >= 0 {
+		return path[j+1:]
+	}
+	return path
+}
+
 // wireFaults are the faults by name.
 var wireFaults = map[string]wireFault{
 	// a strict RFC 7644 filter parser: an unquoted string value (Entra ID's externalId eq jyoung) is invalidFilter
@@ -302,6 +346,16 @@ var wireFaults = map[string]wireFault{
 		if c.status == http.StatusCreated {
 			c.status = http.StatusOK
 		}
+	}),
+	"wire-group-ref-wrong": onAnswer(is("", "Users"), func(_ *http.Request, c *captured) {
+		c.editResources(func(m map[string]any) {
+			groups, _ := m["groups"].([]any)
+			for _, x := range groups {
+				if o, ok := x.(map[string]any); ok && o["$ref"] != nil {
+					o["$ref"] = strings.Replace(o["$ref"].(string), "/Groups/", "/Users/", 1)
+				}
+			}
+		})
 	}),
 	"wire-no-location": onAnswer(is(""), func(_ *http.Request, c *captured) { c.header.Del("Location") }),
 	"wire-no-meta": onAnswer(is("", "Users", "Groups"), func(_ *http.Request, c *captured) {

@@ -92,6 +92,7 @@ var faultMatrix = []faultRow{
 	{fault: "wire-delete-locks", rules: "@delete-removes", profile: "rfc7644"},
 	{fault: "wire-reject-unknown", rules: "@idp-create-shapes"},
 	{fault: "wire-user-groups-hidden", rules: "@user-groups"},
+	{fault: "wire-group-ref-wrong", rules: "@user-groups"},
 	{fault: "wire-group-delete-ignored", rules: "@delete-group,@idp-test-connection"},
 	{fault: "wire-members-dropped", rules: "@members-on-create"},
 	{fault: "wire-put-ignored", rules: "@put-replaces"},

@@ -3,6 +3,7 @@ package steps
 import (
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,6 +89,34 @@ func (r reg) assertions() {
 		}
 		return nil
 	})
+	r.s2(`^the answer is a SCIM error with status (\d+) and, if it has a scimType, one of "([^"]*)"$`, func(w *World, code, allowed string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if strconv.Itoa(ex.Status) != code {
+			return badStatus(ex, code, "expected status %s, got %d", code, ex.Status)
+		}
+		if !containsString(ex.Get("schemas"), errorSchema) {
+			return mismatch(ex, "schemas", "a list with "+errorSchema, orAbsent(ex.Get("schemas")), "expected an error body whose schemas lists %s", errorSchema)
+		}
+		st := ex.Get("status")
+		if st.Type != gjson.String || st.String() != code {
+			return mismatch(ex, "status (in the body)", strconv.Quote(code), orAbsent(st), "expected the error's status to be the string %q (RFC 7644 §3.12), got %s", code, orAbsent(st))
+		}
+		st = ex.Get("scimType")
+		if !st.Exists() || st.Type == gjson.Null {
+			return nil // OPTIONAL (RFC 7644 §3.12)
+		}
+		var ok []string
+		for _, a := range strings.Split(allowed, ",") {
+			ok = append(ok, strings.TrimSpace(a))
+		}
+		if !slices.Contains(ok, st.String()) {
+			return mismatch(ex, "scimType", strings.Join(ok, " or ")+" or none", orAbsent(st), "expected no scimType or one of %s (RFC 7644 Table 9), got %s", strings.Join(ok, ", "), orAbsent(st))
+		}
+		return nil
+	})
 	r.s1(`^the answer has the media type "([^"]*)"$`, func(w *World, want string) error {
 		ex, err := w.answer()
 		if err != nil {
@@ -144,6 +173,19 @@ func (r reg) assertions() {
 		}
 		if !slices.Contains(values(ex.Get(path)), g.id) {
 			return mismatch(ex, path, "a list with the group "+name+" (id "+g.id+")", orAbsent(ex.Get(path)), "expected %s to list the group %s (id %s)", path, name, g.id)
+		}
+		// A $ref, when given, is "the URI of the corresponding 'Group'
+		// resource" (RFC 7643 §4.1.2), relative to the SCIM base URI or
+		// absolute (§2.3.7).
+		for _, e := range ex.Get(path).Array() {
+			ref := e.Get(`\$ref`)
+			if e.Get("value").String() != g.id || !ref.Exists() {
+				continue
+			}
+			abs, err := w.c.ResolveReference(ref.String())
+			if err != nil || !strings.HasSuffix(pathOf(abs), "/Groups/"+g.id) {
+				return mismatch(ex, path+".$ref", "…/Groups/"+g.id, ref.String(), "expected the $ref of the group %s in %s to name /Groups/%s, got %q", name, path, g.id, ref.String())
+			}
 		}
 		return nil
 	})
@@ -225,13 +267,22 @@ func (r reg) assertions() {
 		if ex.Status != http.StatusCreated {
 			return badStatus(ex, "201", "expected 201 Created, got %d", ex.Status)
 		}
+		// Location is a URI-reference resolved against the request URI
+		// (RFC 7231 §7.1.2), meta.location a reference resolved against
+		// the SCIM base URI (RFC 7643 §2.3.7): either may be relative, and
+		// they are compared once both are absolute.
 		loc := ex.RespHeader.Get("Location")
 		res := map[string]string{"user": "/Users/", "group": "/Groups/"}[kind]
-		if id := ex.Get("id").String(); loc == "" || !strings.HasSuffix(loc, res+id) {
-			return mismatch(ex, "Location", "…"+res+id, orNone(loc), "expected a Location header ending in %s%s (RFC 7644 §3.3), got %q", res, id, loc)
+		id := ex.Get("id").String()
+		abs, err := ex.ResolveLocation(loc)
+		if err != nil || !strings.HasSuffix(pathOf(abs), res+id) {
+			return mismatch(ex, "Location", "…"+res+id, orNone(loc), "expected a Location header naming %s%s (RFC 7644 §3.3), got %q", res, id, loc)
 		}
-		if ml := ex.Get("meta.location").String(); ml != "" && ml != loc {
-			return mismatch(ex, "Location", ml+" (meta.location)", loc, "expected the Location header to equal meta.location %q, got %q", ml, loc)
+		if ml := ex.Get("meta.location").String(); ml != "" {
+			mabs, err := w.c.ResolveReference(ml)
+			if err != nil || mabs != abs {
+				return mismatch(ex, "Location", ml+" (meta.location)", loc, "expected the Location header to name the resource meta.location %q names, got %q", ml, loc)
+			}
 		}
 		return nil
 	})
@@ -322,4 +373,14 @@ func (w *World) idOf(kind, name string) (string, error) {
 		return "", err
 	}
 	return g.id, nil
+}
+
+// pathOf is the path of an absolute URL (its escaped form), "" if it does
+// not parse.
+func pathOf(abs string) string {
+	u, err := url.Parse(abs)
+	if err != nil {
+		return ""
+	}
+	return u.EscapedPath()
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/provkit/provkit/internal/scimclient"
 )
@@ -30,6 +31,18 @@ func (r reg) users() {
 			}
 		}
 		return nil
+	})
+	r.s1(`^the user "([^"]*)" is provisioned more than a second after the others$`, func(w *World, name string) error {
+		// A server may stamp meta.created in whole seconds (RFC 7643 §3.1
+		// asks only for a DateTime); waiting over a second makes this
+		// user's created time later than every earlier one on any server.
+		select {
+		case <-time.After(1100 * time.Millisecond):
+		case <-w.ctx.Done():
+			return w.ctx.Err()
+		}
+		_, err := w.ensureUser(name)
+		return err
 	})
 	r.s1(`^(\d+) users of this scenario exist$`, func(w *World, n string) error {
 		var count int
@@ -170,11 +183,16 @@ func (r reg) users() {
 		if loc == "" {
 			return failf(ex, "the user %s has no meta.location to follow", name)
 		}
-		cl := *w.c
-		cl.BaseURL = loc
-		ex, err = cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet})
-		w.last = ex
-		return err
+		abs, err := w.c.ResolveReference(loc)
+		if err != nil {
+			return failf(ex, "the user %s's meta.location %q cannot be followed: %v", name, loc, err)
+		}
+		got, err := w.c.Do(w.ctx, scimclient.Request{Method: http.MethodGet, URL: abs})
+		w.last = got
+		if err != nil {
+			return failf(got, "following the user %s's meta.location %q (%s) got no answer", name, loc, abs)
+		}
+		return nil
 	})
 	r.s2(`^the identity provider replaces the user "([^"]*)" with the display name "([^"]*)"$`, func(w *World, name, display string) error {
 		return w.replace("user", name, func(m map[string]any) { m["displayName"] = display }, nil)

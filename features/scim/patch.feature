@@ -200,6 +200,8 @@ Feature: PATCH changes part of a resource
   @patch-errors
   Rule: A malformed PATCH is refused with the RFC's error type
     Level: SHOULD, not MUST: RFC 7644 §3.12 makes scimType OPTIONAL and Table 9 lists the PATCH error types without MUST.
+    The refusal of an unknown op is a MUST (its scimType is not judged):
+    Cites RFC 7644 §3.5.2: "Each PATCH operation object MUST have exactly one "op" member, whose value indicates the operation to perform and MAY be one of "add", "remove", or "replace"."
 
     @should
     Scenario Outline: A PATCH with <problem> is refused
@@ -213,5 +215,15 @@ Feature: PATCH changes part of a resource
       Examples:
         | problem                       | operations                                            | scimType      |
         | a remove without a path       | [{"op": "remove"}]                                    | noTarget      |
-        | an unknown operation          | [{"op": "merge", "path": "displayName", "value": "x"}] | invalidSyntax |
         | a path that does not parse    | [{"op": "replace", "path": "emails[type eq", "value": "x"}] | invalidPath |
+
+    # RFC 7644 §3.5.2 requires "op" to be add, remove or replace but names no scimType for another; Table 9
+    # lists invalidValue (not invalidSyntax) for PATCH, and scimType is OPTIONAL (§3.12).
+    @must
+    Example: A PATCH with an unknown operation is refused
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "merge", "path": "displayName", "value": "x"}]
+        """
+      Then the answer is a SCIM error with status 400 and, if it has a scimType, one of "invalidValue, invalidSyntax"

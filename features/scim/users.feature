@@ -130,7 +130,8 @@ Feature: Users are created, read and deleted
 
   @rfc7644 @user-groups
   Rule: A user's groups attribute lists the groups it belongs to (RFC 7643 §4.1.2)
-    Level: SHOULD, not MUST: RFC 7643 §4.1.2 defines groups as readOnly without a MUST that the service fills it.
+    RFC 7643 §4.1.2 defines groups as "A list of groups to which the user belongs" but no MUST makes a service
+    fill it (like every User attribute but userName it is optional), hence a should.
 
     @should
     Example: A member's groups name the group

@@ -65,8 +65,12 @@ func (c *Client) With(r *Recorder) *Client {
 type Request struct {
 	Method string
 	Path   string
-	Query  url.Values
-	Body   any
+	// URL, when set, is the absolute URL to send to instead of the base URL
+	// and Path (a Location or meta.location the target named, resolved
+	// with ResolveLocation or ResolveReference).
+	URL   string
+	Query url.Values
+	Body  any
 	// Header sets request headers; a header set to "" is removed (for
 	// example Authorization, to send no credentials at all).
 	Header map[string]string
@@ -95,6 +99,9 @@ type Exchange struct {
 // returned as an error and is also recorded (Exchange.Err).
 func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 	u := strings.TrimRight(c.BaseURL, "/") + r.Path
+	if r.URL != "" {
+		u = r.URL
+	}
 	if len(r.Query) > 0 {
 		sep := "?"
 		if strings.Contains(u, "?") {
@@ -175,6 +182,48 @@ func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 	}
 	c.Recorder.add(ex)
 	return ex, nil
+}
+
+// ResolveLocation resolves a Location header value of the answer (a
+// URI-reference) against the request's URI, as RFC 7231 §7.1.2 says: "If
+// the Location value is a relative reference, the final value is computed
+// by resolving it against the effective request URI ([RFC3986], Section
+// 5)". An absolute value is returned as it is. An empty value, one that does
+// not parse, or one that resolves to anything but an http(s) URL is an
+// error (the caller shows the exchange with it).
+func (e *Exchange) ResolveLocation(ref string) (string, error) {
+	return resolve(e.URL, ref)
+}
+
+// ResolveReference resolves a SCIM reference value (meta.location, a
+// "$ref") against the SCIM base URI: RFC 7643 §2.3.7 says relative
+// references resolve per RFC 3986 §5.2 but "the base URI for relative URI
+// resolution MUST include all URI components and path segments up to, but
+// not including, the Endpoint URI", so "Users/2819c223" under base
+// https://example.com/v2 names https://example.com/v2/Users/2819c223
+// whatever request returned it. Errors as ResolveLocation.
+func (c *Client) ResolveReference(ref string) (string, error) {
+	return resolve(strings.TrimRight(c.BaseURL, "/")+"/", ref)
+}
+
+func resolve(base, ref string) (string, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", fmt.Errorf("an empty reference")
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("the base URI %q does not parse: %w", base, err)
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URI reference: %w", ref, err)
+	}
+	u := b.ResolveReference(r)
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", fmt.Errorf("%q resolves to %q, not an http(s) URL", ref, u.String())
+	}
+	return u.String(), nil
 }
 
 // encodeQuery encodes like url.Values.Encode but keeps spaces as %20, which
