@@ -327,29 +327,6 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 }
 
-// allowedRedirect returns target if it is a path on this host or starts
-// with an allowed prefix of the node, else "" (no open redirect).
-func (sp *SP) allowedRedirect(c directory.SSOConfig, r *http.Request, target string) string {
-	if target == "" {
-		return ""
-	}
-	if sp.fault(FaultOpenRedirect) {
-		return target
-	}
-	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") && !strings.Contains(target, "\\") {
-		return target
-	}
-	for _, pre := range c.RelayStateAllow {
-		if pre != "" && strings.HasPrefix(target, pre) {
-			return target
-		}
-	}
-	if strings.HasPrefix(target, sp.base(r)+"/") {
-		return target
-	}
-	return ""
-}
-
 func (sp *SP) refuse(w http.ResponseWriter, nodeID int64, err error) {
 	if IsRejection(err) || directory.KindOf(err) != 0 {
 		sp.log.Warn("sso: login refused", "node", nodeID, "reason", err.Error())
