@@ -125,6 +125,7 @@ var faultMatrix = []faultRow{
 	{fault: "wire-auto-approve-ignored", rules: "@auto-approve"},
 	{fault: "wire-endpoint-status-stuck", rules: "@endpoint-activation"},
 	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},
+	{fault: "sso-accept-sha1", rules: "@saml-sha1"},
 }
 
 // knownGaps are scenarios the bundled reference fails without any fault,

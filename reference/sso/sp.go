@@ -277,7 +277,7 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	now := sp.now().UTC()
 	var returnTo string
 	p := checkParams{idp: info, entityID: u.EntityID, acsURL: u.ACS, policy: string(c.SignPolicy),
-		attrEmail: c.AttrEmail, attrFirst: c.AttrFirst, attrLast: c.AttrLast, now: now, allowIDPIni: c.AllowIDPInitiated,
+		attrEmail: c.AttrEmail, attrFirst: c.AttrFirst, attrLast: c.AttrLast, now: now, allowIDPIni: c.AllowIDPInitiated, allowSHA1: c.AllowSHA1,
 		takeRequest: func(id string) bool {
 			// One use: the request is removed whatever the outcome.
 			var pr store.SSORequest
