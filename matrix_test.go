@@ -66,7 +66,7 @@ var faultMatrix = []faultRow{
 	{fault: "sso-no-replay-cache", rules: "@saml-replay"},
 	{fault: "sso-no-issuer-check", rules: "@saml-issuer"},
 	{fault: "sso-ignore-status", rules: "@saml-status"},
-	{fault: "sso-open-redirect", rules: "@saml-relay-state"},
+	{fault: "sso-open-redirect", rules: "@saml-relay-state,@saml-relay-state-path"},
 	{fault: "sso-idp-initiated-always", rules: "@saml-idp-initiated-off"},
 	{fault: "keeper-jit-invited", rules: "@jit-create"},
 	{fault: "keeper-jit-ignored", rules: "@jit-off"},
@@ -125,6 +125,8 @@ var faultMatrix = []faultRow{
 	{fault: "wire-approval-ignored", rules: "@approval-activates"},
 	{fault: "wire-auto-approve-ignored", rules: "@auto-approve"},
 	{fault: "wire-endpoint-status-stuck", rules: "@endpoint-activation"},
+	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},
+	{fault: "sso-accept-sha1", rules: "@saml-sha1"},
 }
 
 // knownGaps are scenarios the bundled reference fails without any fault,

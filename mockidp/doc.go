@@ -22,6 +22,10 @@
 //	GET/PUT/DELETE {base}/api/users[/{email}]   users (JSON)
 //	GET/PUT        {base}/api/sps               service providers (PUT body: SP metadata XML)
 //
+// The JSON API needs "Authorization: Bearer <Config.APIToken>" (401
+// otherwise; with no token configured it is closed), since a user put there
+// can sign in to every SP that trusts the IdP.
+//
 // Headless login: add user=<email> (and optionally fault=<name>[,<name>]) to
 // the SSO or login request and the IdP answers at once with the auto-submitted
 // POST form to the SP; without user it shows a plain HTML login page.

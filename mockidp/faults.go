@@ -39,6 +39,7 @@ const (
 	FaultNoAudience        Fault = "no-audience-restriction"      // Conditions without AudienceRestriction (crewjam's SP accepts it)
 	FaultNoConditions      Fault = "no-conditions"                // no Conditions element (crewjam's SP panics)
 	FaultNoSubjectConfData Fault = "no-subject-confirmation-data" // bearer SubjectConfirmation without data (crewjam's SP panics)
+	FaultSHA1              Fault = "sha1-signature"               // signed by the trusted key, but RSA-SHA1 with SHA-1 digests
 )
 
 var faultCatalogue = map[Fault]string{
@@ -52,7 +53,7 @@ var faultCatalogue = map[Fault]string{
 	FaultCommentNameID: "comment-injected NameID", FaultTwoAssertions: "two assertions",
 	FaultWrongIssuer: "wrong issuer", FaultStatusResponder: "non-success status",
 	FaultNoAudience: "no AudienceRestriction", FaultNoConditions: "no Conditions",
-	FaultNoSubjectConfData: "no SubjectConfirmationData",
+	FaultNoSubjectConfData: "no SubjectConfirmationData", FaultSHA1: "RSA-SHA1 signature by the trusted key",
 }
 
 // Faults lists every fault name, sorted.

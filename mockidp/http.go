@@ -3,6 +3,7 @@ package mockidp
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -31,12 +32,12 @@ func (p *IdP) Handler(prefix string) http.Handler {
 	mux.HandleFunc("POST "+prefix+"/sso", p.serveSSO)
 	mux.HandleFunc("GET "+prefix+"/login", p.serveLogin)
 	mux.HandleFunc("POST "+prefix+"/login", p.serveLogin)
-	mux.HandleFunc("GET "+prefix+"/api/users", p.apiListUsers)
-	mux.HandleFunc("PUT "+prefix+"/api/users/{email}", p.apiPutUser)
-	mux.HandleFunc("GET "+prefix+"/api/users/{email}", p.apiGetUser)
-	mux.HandleFunc("DELETE "+prefix+"/api/users/{email}", p.apiDeleteUser)
-	mux.HandleFunc("GET "+prefix+"/api/sps", p.apiListSPs)
-	mux.HandleFunc("PUT "+prefix+"/api/sps", p.apiPutSP)
+	mux.HandleFunc("GET "+prefix+"/api/users", p.authorized(p.apiListUsers))
+	mux.HandleFunc("PUT "+prefix+"/api/users/{email}", p.authorized(p.apiPutUser))
+	mux.HandleFunc("GET "+prefix+"/api/users/{email}", p.authorized(p.apiGetUser))
+	mux.HandleFunc("DELETE "+prefix+"/api/users/{email}", p.authorized(p.apiDeleteUser))
+	mux.HandleFunc("GET "+prefix+"/api/sps", p.authorized(p.apiListSPs))
+	mux.HandleFunc("PUT "+prefix+"/api/sps", p.authorized(p.apiPutSP))
 	mux.HandleFunc("GET "+prefix+"/{$}", p.serveLogin)
 	return mux
 }
@@ -241,6 +242,23 @@ func (p *IdP) loginForm(w http.ResponseWriter, page loginPage) {
 }
 
 // ---- JSON API ----
+
+// authorized lets a request through to h only with "Authorization: Bearer
+// <Config.APIToken>"; without a configured token nothing gets through.
+func (p *IdP) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		const prefix = "Bearer "
+		got := r.Header.Get("Authorization")
+		ok := p.apiToken != "" && len(got) > len(prefix) && strings.EqualFold(got[:len(prefix)], prefix) &&
+			subtle.ConstantTimeCompare([]byte(got[len(prefix):]), []byte(p.apiToken)) == 1
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="provkit mock IdP API"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the mock IdP API needs its bearer token"})
+			return
+		}
+		h(w, r)
+	}
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -47,6 +47,11 @@ type Config struct {
 	// Logger receives one line per login and per error; never keys, signatures
 	// or whole responses. Nil: slog.Default().
 	Logger *slog.Logger
+	// APIToken is the bearer token the JSON API (/api/users, /api/sps)
+	// requires, because whoever can put a user can sign in as anyone.
+	// Empty: the JSON API is closed (every request answers 401); Go callers
+	// change Users and call RegisterSP directly.
+	APIToken string
 }
 
 // IdP is a mock identity provider. It is safe for concurrent use.
@@ -61,6 +66,7 @@ type IdP struct {
 	newID    func() string
 	rand     io.Reader
 	log      *slog.Logger
+	apiToken string
 
 	mu    sync.Mutex
 	sps   map[string]*saml.EntityDescriptor // by entity ID
@@ -76,7 +82,7 @@ type IdP struct {
 // New returns an IdP.
 func New(cfg Config) (*IdP, error) {
 	p := &IdP{base: strings.TrimRight(cfg.BaseURL, "/"), users: cfg.Users, now: cfg.Now, newID: cfg.NewID,
-		rand: cfg.Rand, log: cfg.Logger, sps: map[string]*saml.EntityDescriptor{}, last: map[string]Minted{}}
+		rand: cfg.Rand, log: cfg.Logger, apiToken: cfg.APIToken, sps: map[string]*saml.EntityDescriptor{}, last: map[string]Minted{}}
 	if p.base == "" {
 		return nil, errors.New("mockidp: BaseURL is required")
 	}
@@ -169,6 +175,9 @@ func (p *IdP) MetadataURL() string { return p.base + "/metadata" }
 
 // LoginURL is the IdP-initiated login endpoint.
 func (p *IdP) LoginURL() string { return p.base + "/login" }
+
+// BaseURL is where the IdP is served (Config.BaseURL without a trailing slash).
+func (p *IdP) BaseURL() string { return p.base }
 
 // Certificate returns the signing certificate.
 func (p *IdP) Certificate() *x509.Certificate { return p.cert }

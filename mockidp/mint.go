@@ -122,6 +122,9 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	if fs[FaultUntrustedKey] {
 		signer = p.rogueSigner
 	}
+	if fs[FaultSHA1] {
+		signer = p.sha1Signer
+	}
 
 	assertionEl := assertion.Element()
 	typeAttributeValues(assertionEl)
@@ -274,7 +277,13 @@ func hostOnly(addr string) string {
 // signer signs el (enveloped, RSA-SHA256, exc-c14n) and places the
 // Signature right after the Issuer, where the SAML schema wants it.
 func (p *IdP) signer(el *etree.Element) (*etree.Element, error) {
-	return signWith(p.key, p.cert, el)
+	return signWith(p.key, p.cert, el, dsig.RSASHA256SignatureMethod)
+}
+
+// sha1Signer signs with the trusted key, but RSA-SHA1 and SHA-1 digests
+// (crewjam's IdP default; FaultSHA1).
+func (p *IdP) sha1Signer(el *etree.Element) (*etree.Element, error) {
+	return signWith(p.key, p.cert, el, dsig.RSASHA1SignatureMethod)
 }
 
 // rogueSigner signs with a key the SP does not trust, its certificate in KeyInfo.
@@ -285,14 +294,14 @@ func (p *IdP) rogueSigner(el *etree.Element) (*etree.Element, error) {
 	if p.rogueErr != nil {
 		return nil, p.rogueErr
 	}
-	return signWith(p.rogueKey, p.rogueCert, el)
+	return signWith(p.rogueKey, p.rogueCert, el, dsig.RSASHA256SignatureMethod)
 }
 
-func signWith(key *rsa.PrivateKey, cert *x509.Certificate, el *etree.Element) (*etree.Element, error) {
+func signWith(key *rsa.PrivateKey, cert *x509.Certificate, el *etree.Element, method string) (*etree.Element, error) {
 	ctx := dsig.NewDefaultSigningContext(dsig.TLSCertKeyStore(tls.Certificate{
 		Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}))
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	if err := ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod); err != nil {
+	if err := ctx.SetSignatureMethod(method); err != nil {
 		return nil, err
 	}
 	signed, err := ctx.SignEnveloped(el)

@@ -325,6 +325,7 @@ var faultCases = []faultCase{
 	{mockidp.FaultNoAudience, sso.FaultNoAudience, "", false},
 	{mockidp.FaultNoConditions, sso.FaultNoAudience, "", false},
 	{mockidp.FaultNoSubjectConfData, sso.FaultNoRecipient, "", false},
+	{mockidp.FaultSHA1, sso.FaultAcceptSHA1, "", false},
 }
 
 func TestEveryFaultIsCovered(t *testing.T) {
@@ -472,4 +473,18 @@ func TestJITRules(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A node may accept SHA-1 signatures again (allow_sha1); by default it
+// refuses them (TestFaultsRefusedAndProvenByGuards).
+func TestNodeMayAllowSHA1(t *testing.T) {
+	s := newStack(t, nil)
+	on := true
+	if _, err := s.svc.ConfigureSSO(context.Background(), s.node.ID, service.SSOSettings{AllowSHA1: &on}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, b := run(s, faultCase{fault: mockidp.FaultSHA1})
+	if _, ok := s.session(b); !ok {
+		t.Fatalf("SHA-1 refused on a node that allows it: %d", p.Status)
+	}
 }

@@ -205,6 +205,16 @@ type Info struct {
 	AdminURL   string         `json:"admin_url"`
 	AdminToken string         `json:"admin_token"`
 	Endpoints  []EndpointInfo `json:"endpoints"`
+	// DemoIdP is the demo mock IdP that `provkit serve` runs beside the
+	// server, nil when it runs none.
+	DemoIdP *DemoIdPInfo `json:"demo_idp,omitempty"`
+}
+
+// DemoIdPInfo is the demo mock IdP: its base URL and the bearer token of
+// its user API (a new random token at every start).
+type DemoIdPInfo struct {
+	URL      string `json:"url"`
+	APIToken string `json:"api_token"`
 }
 
 // EndpointInfo is one SCIM endpoint. Token is empty when it is not known:

@@ -81,6 +81,14 @@ func (r reg) saml() {
 	r.s2(`^"([^"]*)" signs in through the identity provider with the RelayState "([^"]*)"$`, func(w *World, n, rs string) error {
 		return w.idpInitiated(n, "", rs)
 	})
+	// percent-encoded: %09 is a tab, %5C a backslash (characters a feature file cannot show)
+	r.s2(`^"([^"]*)" signs in through the identity provider with the percent-encoded RelayState "([^"]*)"$`, func(w *World, n, rs string) error {
+		v, err := url.PathUnescape(rs)
+		if err != nil {
+			return fmt.Errorf("RelayState %q: %w", rs, err)
+		}
+		return w.idpInitiated(n, "", v)
+	})
 	r.s1(`^"([^"]*)" signs in twice at the same time$`, func(w *World, n string) error { return w.concurrentSignIn(n) })
 	r.s1(`^"([^"]*)" types the email at the service provider$`, func(w *World, n string) error { return w.loginByEmail(n) })
 

@@ -17,11 +17,12 @@ import (
 	"time"
 
 	"github.com/provkit/provkit/mockidp"
+	"github.com/provkit/provkit/reference/directory"
 )
 
 type idpFlags struct {
 	addr, baseURL, users, persona, entityID string
-	keyFile                                 string
+	keyFile, apiToken                       string
 	spMetadata                              multiFlag
 	attrEmail, attrFirst, attrLast          string
 }
@@ -40,6 +41,7 @@ func idpFlagSet(f *idpFlags) *flag.FlagSet {
 	fs.StringVar(&f.persona, "persona", "generic", "IdP `persona`: "+strings.Join(mockidp.PersonaNames(), ", "))
 	fs.StringVar(&f.entityID, "entity-id", "", "override the persona's IdP entity `ID`")
 	fs.StringVar(&f.keyFile, "key-file", "", "PEM `file` with the signing key and certificate; created on first use, so an SP keeps trusting the IdP across restarts (default: a fresh key each start)")
+	fs.StringVar(&f.apiToken, "api-token", "", "bearer `token` the JSON API (/api/users, /api/sps) requires (default: $"+idpTokenEnv+", else a random token per start)")
 	fs.Var(&f.spMetadata, "sp-metadata", "SP metadata `URL|FILE` to trust (repeatable)")
 	fs.StringVar(&f.attrEmail, "attr-email", "", "email attribute `name` (default: the persona's)")
 	fs.StringVar(&f.attrFirst, "attr-first", "", "first name attribute `name` (default: the persona's)")
@@ -47,12 +49,17 @@ func idpFlagSet(f *idpFlags) *flag.FlagSet {
 	return fs
 }
 
+// idpTokenEnv gives --api-token's default.
+const idpTokenEnv = "PROVKIT_IDP_TOKEN"
+
 func idpHelp(w io.Writer) {
 	fmt.Fprintln(w, `Usage: provkit idp [flags]
 
 Runs the mock SAML identity provider: metadata at /metadata, SSO (Redirect
 and POST bindings) at /sso, IdP-initiated login and the HTML login page at
 /login, users at /api/users/{email} (PUT JSON), SPs at /api/sps (PUT metadata).
+The JSON API needs "Authorization: Bearer <token>": --api-token, else
+$`+idpTokenEnv+`, else a random token printed at start.
 Headless login: add user=<email> (and fault=<name>) to /sso or /login.
 
 Flags:`)
@@ -61,7 +68,7 @@ Flags:`)
 	fmt.Fprintf(w, "\nFaults: %v\n", mockidp.Faults())
 }
 
-func runIDP(ctx context.Context, args []string, _ env, stdout, stderr io.Writer) int {
+func runIDP(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
 	var f idpFlags
 	fs := idpFlagSet(&f)
 	if status, ok := parseFlags(fs, args, idpHelp, stdout, stderr); !ok {
@@ -74,6 +81,17 @@ func runIDP(ctx context.Context, args []string, _ env, stdout, stderr io.Writer)
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "provkit idp: "+format+"\n", args...)
 		return exitFail
+	}
+	tokenNote := "as given by --api-token"
+	if !flagSet(fs, "api-token") {
+		tokenNote = "from $" + idpTokenEnv
+		if f.apiToken = getenv(idpTokenEnv); f.apiToken == "" {
+			t, _, err := directory.NewToken(rand.Reader)
+			if err != nil {
+				return fail("%v", err)
+			}
+			f.apiToken, tokenNote = t, t+" (random, valid until this process stops)"
+		}
 	}
 	users := mockidp.NewUsers()
 	if f.users != "" {
@@ -99,7 +117,7 @@ func runIDP(ctx context.Context, args []string, _ env, stdout, stderr io.Writer)
 		base = baseURL(ln.Addr())
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := mockidp.Config{BaseURL: base, Persona: &per, EntityID: f.entityID, Users: users, Logger: logger,
+	cfg := mockidp.Config{BaseURL: base, Persona: &per, EntityID: f.entityID, Users: users, Logger: logger, APIToken: f.apiToken,
 		Attrs: mockidp.AttrNames{Email: f.attrEmail, First: f.attrFirst, Last: f.attrLast}}
 	if f.keyFile != "" {
 		key, cert, created, err := mockidp.LoadOrCreateKeyFile(f.keyFile, rand.Reader, time.Now())
@@ -126,8 +144,8 @@ func runIDP(ctx context.Context, args []string, _ env, stdout, stderr io.Writer)
 		}
 		fmt.Fprintf(stdout, "trusting SP %s\n", strings.Join(ids, ", "))
 	}
-	fmt.Fprintf(stdout, "provkit mock IdP (%s persona) at %s\n  entity ID: %s\n  metadata:  %s\n  login:     %s\n  users:     %d\n",
-		per.Name, base, idp.EntityID(), idp.MetadataURL(), idp.LoginURL(), len(users.List()))
+	fmt.Fprintf(stdout, "provkit mock IdP (%s persona) at %s\n  entity ID: %s\n  metadata:  %s\n  login:     %s\n  users:     %d\n  API token: %s\n",
+		per.Name, base, idp.EntityID(), idp.MetadataURL(), idp.LoginURL(), len(users.List()), tokenNote)
 
 	hs := &http.Server{Handler: idp.Handler(""), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}

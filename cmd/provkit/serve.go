@@ -42,6 +42,7 @@ type serveFlags struct {
 	db         string
 	infoFile   string
 	adminToken string
+	demoIdP    bool
 }
 
 func serveFlagSet(f *serveFlags) *flag.FlagSet {
@@ -50,6 +51,7 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.db, "db", "provkit.db", "database: a SQLite `file`, created if missing (\":memory:\": a throwaway database), or a PostgreSQL URL postgres://user@host:5432/db that several replicas share (default: $"+dbEnv+", else provkit.db)")
 	fs.StringVar(&f.infoFile, "info-file", "", "write the connection details (URLs and tokens) as JSON to `path`, mode 0600")
 	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+adminTokenEnv+", else a random token per start)")
+	fs.BoolVar(&f.demoIdP, "demo-idp", false, "serve the demo mock IdP at /mockidp/ even when --addr is not a loopback address (anyone who reaches it can sign in as its users)")
 	return fs
 }
 
@@ -62,9 +64,14 @@ Runs the bundled reference server: a Keeper-like SCIM 2.0 API at
 On an empty database it seeds a demo directory: enterprise Acme (domain
 acme.example, node Engineering) and Globex (domain globex.example, node Sales),
 each node with a SCIM endpoint. Acme / Engineering signs in through SAML
-against a mock IdP served at /mockidp/ (JIT provisioning on). It prints the admin URL and token, every SCIM
-endpoint's URL and token, and a curl example, and writes the same as JSON to
---info-file.
+against a mock IdP served at /mockidp/ (JIT provisioning on). It prints the
+admin URL and token, every SCIM endpoint's URL and token, the mock IdP's user
+API token, and a curl example, and writes the same as JSON to --info-file.
+
+The mock IdP signs anyone who reaches it in as its users, so it is served
+only on a loopback --addr (127.0.0.1, ::1) unless --demo-idp is given. Its
+user API (/mockidp/api/users/{email}) needs the bearer token printed at
+start, a new random one every time.
 
 SCIM tokens are stored only as hashes, so they are shown once, when issued.
 On a later start the tokens still valid are carried over from the previous
@@ -148,12 +155,18 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		dbName = abs
 	}
 	// serve_sso.go; a database without the demo's Acme / Engineering node gets no demo SSO
-	handler, idp, sso, err := demoSSO(ctx, srv, base, logger)
-	if err != nil {
-		fmt.Fprintf(stderr, "provkit serve: demo single sign-on not set up: %v\n", err)
-		handler = srv.Handler()
+	handler := srv.Handler()
+	if local := loopback(ln.Addr()); local || f.demoIdP {
+		h, d, err := demoSSO(ctx, srv, base, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "provkit serve: demo single sign-on not set up: %v\n", err)
+		} else {
+			handler = h
+			info.DemoIdP = &reference.DemoIdPInfo{URL: d.idp.BaseURL(), APIToken: d.apiToken}
+			printDemoSSO(stdout, d, !local)
+		}
 	} else {
-		printDemoSSO(stdout, idp, sso)
+		printNoDemoIdP(stdout)
 	}
 	printInfo(stdout, info, base, dbName, seeded, f.adminToken == "", tokenFromEnv, f.infoFile)
 	if f.infoFile != "" {

@@ -41,10 +41,11 @@ func TestChromiumSPInitiatedLogin(t *testing.T) {
 	if _, err := srv.SeedDemo(ctx, base); err != nil {
 		t.Fatal(err)
 	}
-	handler, _, demo, err := demoSSO(ctx, srv, base, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	handler, d, err := demoSSO(ctx, srv, base, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	demo := d.sso
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()

@@ -119,6 +119,34 @@ Feature: The service provider checks every condition of an assertion
       Then "alice" is signed in
       And the browser is not sent to "evil.test"
 
+    @must @saml2
+    Scenario Outline: An IdP-initiated login hides an outside host behind <trick>
+      When "alice" signs in through the identity provider with the percent-encoded RelayState "<relay state>"
+      Then "alice" is signed in
+      And the browser is not sent to "evil.test"
+
+      Examples:
+        | relay state       | trick                                      |
+        | /%5Cevil.test     | a backslash, which browsers read as /      |
+        | /%5C%09/evil.test | a backslash and a tab                      |
+        | %09//evil.test    | a leading tab                              |
+
+  @saml-relay-state-path
+  Rule: A RelayState that starts like a path stays on this site, whatever characters browsers drop from it
+    Browsers remove tabs and line breaks from a URL before reading it (WHATWG URL Standard, basic URL parser),
+    so "/<tab>/evil.test" passes a check for one leading slash and is then read as "//evil.test".
+
+    @must @saml2
+    Scenario Outline: An IdP-initiated login hides a second slash behind <trick>
+      When "alice" signs in through the identity provider with the percent-encoded RelayState "<relay state>"
+      Then "alice" is signed in
+      And the browser is not sent to "evil.test"
+
+      Examples:
+        | relay state        | trick           |
+        | /%09/evil.test     | a tab           |
+        | /%09/%09/evil.test | two tabs        |
+
   @saml-idp-initiated-off
   Rule: A node that turned IdP-initiated login off accepts only answers to its own requests
 

@@ -49,6 +49,18 @@ Feature: The service provider trusts only what the IdP signed
       Then nobody but the identity the IdP signed is signed in
       And no account exists for an identity the IdP did not sign
 
+  @saml-sha1
+  Rule: A signature made with SHA-1 is refused, even by the trusted key
+    XML Signature 1.1 §6.1 (SHA-1 "use is discouraged") and §6.4 (RSA-SHA1 kept for compatibility only); NIST SP
+    800-131A Rev. 2 §9 disallows SHA-1 for generating digital signatures; SHA-1 collisions are practical (SHAttered,
+    2017). A node may accept SHA-1 again for an old IdP (provkit's allow_sha1 setting).
+
+    @should @saml2
+    Example: The IdP signs with RSA-SHA1 and SHA-1 digests
+      When "alice" signs in through the identity provider with the fault "sha1-signature"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
   @saml-xsw
   Rule: The service provider reads only the element its signature covers
     Cites SAML core §5.4.2: "Signatures MUST contain a single <ds:Reference> containing a same-document reference to the ID attribute value of the root element of the assertion or protocol message being signed."

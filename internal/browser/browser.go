@@ -38,17 +38,22 @@ type Browser struct {
 	// target followed.
 	History   []Page
 	Redirects []string
+
+	chain http.RoundTripper // the transports added by Use, innermost last
 }
 
 // New returns a browser over base (nil: a plain http.Client); it gets its own jar.
 func New(base *http.Client) *Browser {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
+	b := &Browser{Client: c, chain: http.DefaultTransport}
 	if base != nil {
-		c.Transport = base.Transport
+		if base.Transport != nil {
+			b.chain = base.Transport
+		}
 		c.Timeout = base.Timeout
 	}
-	b := &Browser{Client: c}
+	c.Transport = locationAsBrowsers{b}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return fmt.Errorf("browser: too many redirects")
@@ -67,11 +72,46 @@ func New(base *http.Client) *Browser {
 // request made through Client goes through it. Wrappers added later see a
 // request first.
 func (b *Browser) Use(wrap func(http.RoundTripper) http.RoundTripper) {
-	next := b.Client.Transport
-	if next == nil {
-		next = http.DefaultTransport
+	b.chain = wrap(b.chain)
+}
+
+// locationAsBrowsers reads a redirect's Location the way browsers do (the
+// WHATWG URL parser): tabs and line breaks are removed, leading and
+// trailing control characters and spaces are trimmed, in http(s) URLs a
+// backslash is a slash, and a host follows any run of two or more slashes. So "/\t/evil.example" leads to evil.example here as
+// it does in Chromium, where Go's URL parser alone would refuse to follow it.
+// It sits outside every transport added by Use, so recorders see the
+// Location the server sent.
+type locationAsBrowsers struct{ b *Browser }
+
+func (l locationAsBrowsers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.b.chain.RoundTrip(r)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return resp, err
 	}
-	b.Client.Transport = wrap(next)
+	if loc := resp.Header.Get("Location"); loc != "" {
+		resp.Header.Set("Location", BrowserLocation(loc))
+	}
+	return resp, nil
+}
+
+// BrowserLocation is a Location value as a browser reads it, relative to an
+// http(s) page: see locationAsBrowsers.
+func BrowserLocation(loc string) string {
+	loc = strings.TrimFunc(loc, func(r rune) bool { return r <= ' ' })
+	loc = strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, loc)
+	if strings.HasPrefix(loc, "//") { // a host follows any run of slashes
+		loc = "//" + strings.TrimLeft(loc, "/")
+	}
+	return loc
 }
 
 // Get navigates to u and follows auto-submitted forms.

@@ -81,3 +81,21 @@ func TestRecordEveryHop(t *testing.T) {
 		t.Errorf("the transcript shows a cookie value or a whole SAMLResponse:\n%s", tr)
 	}
 }
+
+// A Location is read as Chromium reads it, so an open redirect hidden from
+// Go's URL parser is still followed (and observed) here.
+func TestBrowserLocation(t *testing.T) {
+	for in, want := range map[string]string{
+		"/\t/evil.example":      "//evil.example",
+		"\t //evil.example ":    "//evil.example",
+		"/\\evil.example":       "//evil.example",
+		"/\\\t/evil.example":    "//evil.example",
+		"////evil.example/x":    "//evil.example/x",
+		"/\n/evil.example":      "//evil.example",
+		"/api/rest/sso/session": "/api/rest/sso/session",
+	} {
+		if got := BrowserLocation(in); got != want {
+			t.Errorf("BrowserLocation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

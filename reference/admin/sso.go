@@ -20,6 +20,7 @@ type ssoView struct {
 	SignPolicy        directory.SignPolicy `json:"sign_policy"`
 	AllowIDPInitiated bool                 `json:"allow_idp_initiated"`
 	RelayStateAllow   []string             `json:"relay_state_allow"`
+	AllowSHA1         bool                 `json:"allow_sha1"`
 	SP                sso.URLs             `json:"sp"`
 	Created           string               `json:"created"`
 	Modified          string               `json:"modified"`
@@ -28,7 +29,7 @@ type ssoView struct {
 func (a *api) viewSSO(r *http.Request, c directory.SSOConfig) ssoView {
 	v := ssoView{NodeID: idString(c.NodeID), IDPMetadata: c.IDPMetadata, JIT: c.JIT, AttrEmail: c.AttrEmail,
 		AttrFirst: c.AttrFirst, AttrLast: c.AttrLast, SignPolicy: c.SignPolicy, AllowIDPInitiated: c.AllowIDPInitiated,
-		RelayStateAllow: c.RelayStateAllow, SP: sso.NodeURLs(a.base(r), c.NodeID),
+		RelayStateAllow: c.RelayStateAllow, AllowSHA1: c.AllowSHA1, SP: sso.NodeURLs(a.base(r), c.NodeID),
 		Created: c.Created.Format(timeFormat), Modified: c.Modified.Format(timeFormat)}
 	if v.RelayStateAllow == nil {
 		v.RelayStateAllow = []string{}
@@ -57,13 +58,14 @@ func (a *api) putSSO(w http.ResponseWriter, r *http.Request) error {
 		SignPolicy        *directory.SignPolicy `json:"sign_policy"`
 		AllowIDPInitiated *bool                 `json:"allow_idp_initiated"`
 		RelayStateAllow   *[]string             `json:"relay_state_allow"`
+		AllowSHA1         *bool                 `json:"allow_sha1"`
 	}
 	if err := a.decode(w, r, &in, false); err != nil {
 		return err
 	}
 	c, err := a.svc.ConfigureSSO(r.Context(), n.ID, service.SSOSettings{IDPMetadata: in.IDPMetadata, JIT: in.JIT,
 		AttrEmail: in.AttrEmail, AttrFirst: in.AttrFirst, AttrLast: in.AttrLast, SignPolicy: in.SignPolicy,
-		AllowIDPInitiated: in.AllowIDPInitiated, RelayStateAllow: in.RelayStateAllow},
+		AllowIDPInitiated: in.AllowIDPInitiated, RelayStateAllow: in.RelayStateAllow, AllowSHA1: in.AllowSHA1},
 		func(md string) error { _, err := sso.ParseIDPMetadata(md); return err })
 	if err != nil {
 		return err

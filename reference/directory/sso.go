@@ -46,6 +46,9 @@ type SSOConfig struct {
 	AttrLast          string     `json:"attr_last"`
 	SignPolicy        SignPolicy `json:"sign_policy"`
 	AllowIDPInitiated bool       `json:"allow_idp_initiated"`
+	// AllowSHA1 accepts signatures made with SHA-1 (RSA-SHA1, SHA-1
+	// digests). Off by default: SHA-1 collisions are practical.
+	AllowSHA1 bool `json:"allow_sha1,omitempty"`
 	// RelayStateAllow lists URL prefixes an IdP-initiated RelayState may
 	// redirect to; relative paths on the SP's own host are always allowed.
 	RelayStateAllow []string  `json:"relay_state_allow,omitempty"`

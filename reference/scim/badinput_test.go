@@ -1,12 +1,14 @@
 package scim_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/provkit/provkit/reference/scim/patch"
 	"github.com/provkit/provkit/reference/store"
 )
 
@@ -82,6 +84,7 @@ func TestBadInputLeavesTheDatabaseUnchanged(t *testing.T) {
 		{"patch bad path", "PATCH", e.url(e.eng, "/Users/"+uid), e.engTok, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq","value":"x"}]}`, 400, "invalidPath"},
 		{"patch is atomic", "PATCH", e.url(e.eng, "/Users/"+uid), e.engTok, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@acme.example"}]}`, 400, "noTarget"},
 		{"patch group atomic", "PATCH", e.url(e.eng, "/Groups/"+tid), e.engTok, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members","value":[{"value":"` + uid + `"}]},{"op":"add","path":"members","value":[{"value":"999999999999999"}]}]}`, 400, "invalidValue"},
+		{"patch past the operations cap", "PATCH", e.url(e.eng, "/Users/"+uid), e.engTok, emailAddsBody(patch.MaxOperations + 1), 400, "tooMany"},
 		{"patch readOnly id", "PATCH", e.url(e.eng, "/Users/"+uid), e.engTok, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"id","value":"1"}]}`, 400, "mutability"},
 		{"unknown node", "GET", e.srv.URL + "/api/rest/scim/v2/999/Users", e.engTok, nil, 404, ""},
 		{"node not a number", "GET", e.srv.URL + "/api/rest/scim/v2/abc/Users", e.engTok, nil, 404, ""},
@@ -106,4 +109,18 @@ func TestBadInputLeavesTheDatabaseUnchanged(t *testing.T) {
 	r := e.engReq("GET", "/Users/"+uid, nil)
 	mustStatus(t, r, http.StatusOK)
 	require.Equal(t, "keep@acme.example", r.get("displayName").String())
+}
+
+// emailAddsBody is a PATCH of n operations, each adding one email.
+func emailAddsBody(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"op":"add","path":"emails","value":[{"value":"cap%d@acme.example","type":"other"}]}`, i)
+	}
+	b.WriteString("]}")
+	return b.String()
 }

@@ -22,6 +22,8 @@ const (
 	FaultNoIssuerCheck      Fault = "sso-no-issuer-check"      // the Issuer is not compared with the IdP's entity ID
 	FaultIgnoreStatus       Fault = "sso-ignore-status"        // a non-Success StatusCode is accepted
 	FaultOpenRedirect       Fault = "sso-open-redirect"        // any RelayState URL is followed
+	FaultLaxRedirect        Fault = "sso-lax-redirect"         // a string-prefix check: "/\t/evil.example" passes
+	FaultAcceptSHA1         Fault = "sso-accept-sha1"          // SHA-1 signatures are accepted whatever the node says
 	FaultIDPInitiatedAlways Fault = "sso-idp-initiated-always" // unsolicited responses are accepted even when disabled
 	FaultCookieNoPath       Fault = "sso-cookie-no-path"       // the session cookie has no Path: it only reaches pages under the ACS
 )

@@ -277,7 +277,7 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 	now := sp.now().UTC()
 	var returnTo string
 	p := checkParams{idp: info, entityID: u.EntityID, acsURL: u.ACS, policy: string(c.SignPolicy),
-		attrEmail: c.AttrEmail, attrFirst: c.AttrFirst, attrLast: c.AttrLast, now: now, allowIDPIni: c.AllowIDPInitiated,
+		attrEmail: c.AttrEmail, attrFirst: c.AttrFirst, attrLast: c.AttrLast, now: now, allowIDPIni: c.AllowIDPInitiated, allowSHA1: c.AllowSHA1,
 		takeRequest: func(id string) bool {
 			// One use: the request is removed whatever the outcome.
 			var pr store.SSORequest
@@ -325,29 +325,6 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 		returnTo = SessionPath
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
-}
-
-// allowedRedirect returns target if it is a path on this host or starts
-// with an allowed prefix of the node, else "" (no open redirect).
-func (sp *SP) allowedRedirect(c directory.SSOConfig, r *http.Request, target string) string {
-	if target == "" {
-		return ""
-	}
-	if sp.fault(FaultOpenRedirect) {
-		return target
-	}
-	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") && !strings.Contains(target, "\\") {
-		return target
-	}
-	for _, pre := range c.RelayStateAllow {
-		if pre != "" && strings.HasPrefix(target, pre) {
-			return target
-		}
-	}
-	if strings.HasPrefix(target, sp.base(r)+"/") {
-		return target
-	}
-	return ""
 }
 
 func (sp *SP) refuse(w http.ResponseWriter, nodeID int64, err error) {

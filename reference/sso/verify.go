@@ -103,6 +103,7 @@ type checkParams struct {
 	attrLast    string
 	now         time.Time
 	allowIDPIni bool
+	allowSHA1   bool // the node accepts SHA-1 signatures
 	// takeRequest consumes a pending AuthnRequest ID of this node; false if unknown or used.
 	takeRequest func(id string) bool
 }
@@ -486,7 +487,49 @@ func (sp *SP) validate(el *etree.Element, p checkParams) (*etree.Element, error)
 	}
 	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: roots})
 	ctx.Clock = dsig.NewFakeClockAt(p.now)
-	return ctx.Validate(el)
+	verified, err := ctx.Validate(el)
+	if err != nil {
+		return nil, err
+	}
+	if !p.allowSHA1 && !sp.fault(FaultAcceptSHA1) {
+		if alg := sha1Algorithm(el); alg != "" {
+			return nil, fmt.Errorf("signed with %s: SHA-1 is refused unless the node allows it", alg)
+		}
+	}
+	return verified, nil
+}
+
+// sha1Algorithms are the XML Signature algorithms built on SHA-1 (XML
+// Signature 1.1 §6.1-6.4; RFC 6931 §2.3 for ECDSA).
+var sha1Algorithms = map[string]bool{
+	"http://www.w3.org/2000/09/xmldsig#sha1":            true,
+	"http://www.w3.org/2000/09/xmldsig#rsa-sha1":        true,
+	"http://www.w3.org/2000/09/xmldsig#dsa-sha1":        true,
+	"http://www.w3.org/2000/09/xmldsig#hmac-sha1":       true,
+	"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1": true,
+}
+
+// sha1Algorithm returns the first SHA-1 algorithm that a signature of el
+// (a ds:Signature child) names as its SignatureMethod or a DigestMethod,
+// "" when none does.
+func sha1Algorithm(el *etree.Element) string {
+	for _, sig := range children(el, nsDSig, "Signature") {
+		for _, si := range children(sig, nsDSig, "SignedInfo") {
+			for _, m := range children(si, nsDSig, "SignatureMethod") {
+				if a := m.SelectAttrValue("Algorithm", ""); sha1Algorithms[a] {
+					return a
+				}
+			}
+			for _, ref := range children(si, nsDSig, "Reference") {
+				for _, m := range children(ref, nsDSig, "DigestMethod") {
+					if a := m.SelectAttrValue("Algorithm", ""); sha1Algorithms[a] {
+						return a
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func keyInfoCert(el *etree.Element) *x509.Certificate {

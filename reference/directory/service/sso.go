@@ -36,6 +36,7 @@ type SSOSettings struct {
 	AttrLast          *string
 	SignPolicy        *directory.SignPolicy
 	AllowIDPInitiated *bool
+	AllowSHA1         *bool
 	RelayStateAllow   *[]string
 }
 
@@ -97,6 +98,9 @@ func (s *Service) ConfigureSSO(ctx context.Context, nodeID int64, set SSOSetting
 		}
 		if set.AllowIDPInitiated != nil {
 			c.AllowIDPInitiated = *set.AllowIDPInitiated
+		}
+		if set.AllowSHA1 != nil {
+			c.AllowSHA1 = *set.AllowSHA1
 		}
 		if set.RelayStateAllow != nil {
 			c.RelayStateAllow = append([]string(nil), (*set.RelayStateAllow)...)

@@ -83,6 +83,9 @@ func Apply(rt *schema.ResourceType, res map[string]any, ops []Operation) (map[st
 	before := extPresence(rt, out)
 	a := applier{rt: rt, res: out}
 	for i, op := range ops {
+		if !a.keepsIndexes(op) {
+			a.lists = nil
+		}
 		if err := a.apply(op); err != nil {
 			if se, ok := err.(*scimerr.Error); ok && len(ops) > 1 {
 				c := *se
@@ -99,6 +102,33 @@ func Apply(rt *schema.ResourceType, res map[string]any, ops []Operation) (map[st
 type applier struct {
 	rt  *schema.ResourceType
 	res map[string]any
+	// lists index the multi-valued attributes that adds went to, across the
+	// operations of one request: n adds to one list cost O(n), not O(n²).
+	lists map[*schema.Attribute]*listIndex
+	paths map[string]filter.Path // parsed paths without a value filter
+}
+
+// keepsIndexes reports whether op leaves the elements of every indexed list
+// as they are, except through the indexed add itself: an add without a value
+// filter. Any other operation (replace, remove, a filtered add that edits
+// elements in place) drops the indexes; the next add rebuilds its own.
+func (a *applier) keepsIndexes(op Operation) bool {
+	return strings.EqualFold(op.Op, OpAdd) && !strings.Contains(op.Path, "[")
+}
+
+// index returns the index of list, the current value of the multi-valued
+// attribute attr, building it when there is none for this very list (same
+// backing array and length).
+func (a *applier) index(attr *schema.Attribute, list []any) *listIndex {
+	if ix := a.lists[attr]; ix != nil && ix.current(list) {
+		return ix
+	}
+	ix := newListIndex(list)
+	if a.lists == nil {
+		a.lists = map[*schema.Attribute]*listIndex{}
+	}
+	a.lists[attr] = ix
+	return ix
 }
 
 func (a *applier) apply(op Operation) error {
@@ -119,9 +149,18 @@ func (a *applier) apply(op Operation) error {
 		}
 		return a.applyObject(kind, uri, op.Value)
 	}
-	p, err := filter.ParsePath(path)
-	if err != nil {
-		return err
+	p, ok := a.paths[path]
+	if !ok {
+		var err error
+		if p, err = filter.ParsePath(path); err != nil {
+			return err
+		}
+		if p.Filter == nil { // a plain path is a value: parse each once per request
+			if a.paths == nil {
+				a.paths = map[string]filter.Path{}
+			}
+			a.paths[path] = p
+		}
 	}
 	return a.applyPath(kind, p, op.Value)
 }
@@ -314,22 +353,28 @@ func (a *applier) applyAttr(kind string, ref schema.Ref, v any) error {
 	case attr.MultiValued:
 		news, _ := nv.([]any)
 		var list []any
+		ix := newListIndex(nil)
 		if kind == OpAdd {
-			list = slices.Clone(asList(cur))
+			// No copy: the list belongs to Apply's deep copy, and an error
+			// discards that copy whole.
+			list = asList(cur)
 			if attr.Mutability == schema.Immutable && !isEmpty(list) {
 				return mutErr("attribute %q is immutable", name)
 			}
+			ix = a.index(attr, list)
 		}
 		fresh := map[int]bool{}
 		for _, x := range news {
-			if i := indexOf(list, x); i >= 0 {
+			if i := ix.find(list, x); i >= 0 {
 				fresh[i] = true // an exact duplicate: keep one
 				continue
 			}
 			list = append(list, x)
+			ix.add(list, len(list)-1)
 			fresh[len(list)-1] = true
 		}
-		if err := fixPrimary(attr, list, fresh, name); err != nil {
+		ix.list = list
+		if err := ix.fixPrimary(attr, list, fresh, name); err != nil {
 			return err
 		}
 		setFold(m, attr.Name, list)

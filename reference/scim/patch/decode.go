@@ -41,6 +41,13 @@ const (
 	OpRemove  = "remove"
 )
 
+// MaxOperations is the most operations one PATCH request may carry; Decode
+// answers a longer "Operations" array with 400 tooMany. RFC 7644 sets no
+// limit for PATCH (§3.7 bounds only bulk requests, through maxOperations);
+// IdPs send a handful per request. Applying is linear in the operations, so
+// the cap bounds one request's work, not a quadratic cost.
+const MaxOperations = 1000
+
 // Decode parses a PatchOp request body:
 //
 //	{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -53,7 +60,8 @@ const (
 // a missing or unknown "op", or a "path" that is not a string; invalidPath
 // when a path does not parse (ParsePath); noTarget for a remove without a
 // path (RFC 7644 §3.5.2.2); invalidValue for an add or replace without a
-// value, or an add whose value is null. An empty "path" counts as absent.
+// value, or an add whose value is null; tooMany for more than MaxOperations
+// operations. An empty "path" counts as absent.
 // Numbers are decoded as json.Number.
 func Decode(body []byte) ([]Operation, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -86,9 +94,13 @@ func Decode(body []byte) ([]Operation, error) {
 	if len(list) == 0 {
 		return nil, syntaxErr(`"Operations" must contain at least one operation`)
 	}
+	if len(list) > MaxOperations {
+		return nil, scimerr.BadRequest(scimerr.TooMany, "invalid PATCH request: %d operations; at most %d in one request", len(list), MaxOperations)
+	}
 	ops := make([]Operation, 0, len(list))
+	parsed := map[string]bool{} // paths already checked
 	for i, x := range list {
-		op, err := decodeOp(i, x)
+		op, err := decodeOp(i, x, parsed)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +126,7 @@ func checkSchemas(msg map[string]any) error {
 	return syntaxErr(`"schemas" must list %q`, schema.PatchOpURN)
 }
 
-func decodeOp(i int, x any) (Operation, error) {
+func decodeOp(i int, x any, parsed map[string]bool) (Operation, error) {
 	m, ok := x.(map[string]any)
 	if !ok {
 		return Operation{}, syntaxErr("operation %d is not an object", i)
@@ -136,10 +148,11 @@ func decodeOp(i int, x any) (Operation, error) {
 		}
 		op.Path = strings.TrimSpace(ps)
 	}
-	if op.Path != "" {
+	if op.Path != "" && !parsed[op.Path] {
 		if _, err := filter.ParsePath(op.Path); err != nil {
 			return Operation{}, err
 		}
+		parsed[op.Path] = true
 	}
 	_, v, hasValue := schema.GetFold(m, "value")
 	op.Value = v

@@ -20,6 +20,7 @@ type ssoSettings struct {
 	SignPolicy        directory.SignPolicy `json:"sign_policy"`
 	AllowIDPInitiated bool                 `json:"allow_idp_initiated"`
 	RelayStateAllow   []string             `json:"relay_state_allow,omitempty"`
+	AllowSHA1         bool                 `json:"allow_sha1,omitempty"`
 }
 
 const ssoCols = `node_id, enterprise_id, idp_metadata, settings, created, modified`
@@ -36,6 +37,7 @@ func scanSSOConfig(rows *sql.Rows) (directory.SSOConfig, error) {
 	}
 	c.JIT, c.AttrEmail, c.AttrFirst, c.AttrLast = s.JIT, s.AttrEmail, s.AttrFirst, s.AttrLast
 	c.SignPolicy, c.AllowIDPInitiated, c.RelayStateAllow = s.SignPolicy, s.AllowIDPInitiated, s.RelayStateAllow
+	c.AllowSHA1 = s.AllowSHA1
 	var err error
 	if c.Created, err = parseTime(created); err != nil {
 		return c, err
@@ -76,7 +78,7 @@ func (t *txn) PutSSOConfig(ctx context.Context, c directory.SSOConfig) error {
 		return t.fail(op, err)
 	}
 	settings, err := json.Marshal(ssoSettings{JIT: c.JIT, AttrEmail: c.AttrEmail, AttrFirst: c.AttrFirst, AttrLast: c.AttrLast,
-		SignPolicy: c.SignPolicy, AllowIDPInitiated: c.AllowIDPInitiated, RelayStateAllow: c.RelayStateAllow})
+		SignPolicy: c.SignPolicy, AllowIDPInitiated: c.AllowIDPInitiated, RelayStateAllow: c.RelayStateAllow, AllowSHA1: c.AllowSHA1})
 	if err != nil {
 		return t.fail(op, err)
 	}
