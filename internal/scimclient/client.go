@@ -60,13 +60,15 @@ func (c *Client) With(r *Recorder) *Client {
 }
 
 // Request is one request. Path is relative to the base URL ("/Users/123");
-// Query is added to it. Body is JSON-encoded unless it is a []byte or
+// Query is added to it, then RawQuery exactly as given (not escaped: to send
+// a query a server must refuse). Body is JSON-encoded unless it is a []byte or
 // json.RawMessage, which are sent as they are.
 type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Body   any
+	Method   string
+	Path     string
+	Query    url.Values
+	RawQuery string
+	Body     any
 	// Header sets request headers; a header set to "" is removed (for
 	// example Authorization, to send no credentials at all).
 	Header map[string]string
@@ -101,6 +103,13 @@ func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 			sep = "&"
 		}
 		u += sep + encodeQuery(r.Query)
+	}
+	if r.RawQuery != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + r.RawQuery
 	}
 	var body []byte
 	switch b := r.Body.(type) {

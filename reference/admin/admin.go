@@ -16,6 +16,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -148,6 +149,13 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.Set("WWW-Authenticate", challenge)
 		a.fail(w, r, errorf(http.StatusUnauthorized, codeUnauthorized, "%s", detail))
+		return
+	}
+	// A query that does not parse is refused, not read in part: the
+	// parameters url.ParseQuery skips (node_id of the queue, email of
+	// /users) would otherwise widen or change the answer.
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		a.fail(w, r, invalid("query", "the query string does not parse: %v", err))
 		return
 	}
 	a.router.ServeHTTP(w, r)

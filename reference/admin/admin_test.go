@@ -639,6 +639,10 @@ func TestApprovalQueue(t *testing.T) {
 
 	// Filters and errors.
 	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+sales.ID, nil).errCode(t, 400, "invalid")
+	// A query that does not parse is refused, not read without its node_id
+	// (which would answer the whole enterprise's queue).
+	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+eng.ID+";x", nil).errCode(t, 400, "invalid")
+	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+eng.ID+"%", nil).errCode(t, 400, "invalid")
 	e.do("GET", "/enterprises/999999/queue", nil).errCode(t, 404, "not_found")
 	e.do("POST", "/enterprises/"+acme.ID+"/queue/approve", map[string]any{"node_id": sales.ID}).errCode(t, 400, "invalid")
 	e.do("POST", "/enterprises/999999/queue/approve", nil).errCode(t, 404, "not_found")

@@ -44,7 +44,7 @@ func (a *API) groupJSON(q *request, t directory.Team, attrs, excl []string) ([]b
 }
 
 func (a *API) respondGroup(q *request, status int, t directory.Team) {
-	attrs, excl := projection(schema.GroupType, q.r.URL.Query())
+	attrs, excl := projection(schema.GroupType, q.query)
 	body, err := a.groupJSON(q, t, attrs, excl)
 	if err != nil {
 		q.fail(err)
@@ -209,7 +209,7 @@ func (a *API) patchGroup(q *request, id string) {
 			q.fail(err)
 			return
 		}
-		attrs, excl := projection(rt, q.r.URL.Query())
+		attrs, excl := projection(rt, q.query)
 		if attrs == nil && excl == nil {
 			q.w.Header().Set("ETag", etag(nt.Version))
 			q.w.WriteHeader(http.StatusNoContent)

@@ -10,6 +10,7 @@ package scim
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,7 @@ type request struct {
 	ep     directory.Endpoint
 	r      *http.Request
 	w      http.ResponseWriter
+	query  url.Values // the parsed query string (parseQuery)
 	faults Faults
 }
 
@@ -96,7 +98,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	q := &request{ctx: r.Context(), node: nodeID, base: baseURL(r, nodeStr), ep: ep, r: r, w: w, faults: a.opt.Faults}
+	query, err := parseQuery(r.URL.RawQuery, a.opt.Faults.Has(FaultLenientQuery))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q := &request{ctx: r.Context(), node: nodeID, base: baseURL(r, nodeStr), ep: ep, r: r, w: w, query: query, faults: a.opt.Faults}
 	a.route(q, resource, id)
 }
 

@@ -132,7 +132,7 @@ func refValues(raw map[string]any, attr string) ([]string, error) {
 
 // respondUser writes a user, projected when the request asks for it.
 func (a *API) respondUser(q *request, status int, u directory.User) {
-	attrs, excl := projection(schema.UserType, q.r.URL.Query())
+	attrs, excl := projection(schema.UserType, q.query)
 	loc := q.base + "/Users/" + strconv.FormatInt(u.ID, 10)
 	var body []byte
 	var err error
