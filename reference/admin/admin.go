@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/internal/origin"
 	"github.com/provkit/provkit/reference/store"
 )
 
@@ -45,9 +46,9 @@ type Options struct {
 	Token string
 	// MaxBodyBytes caps request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
-	// PublicURL ("https://scim.example.com", no trailing slash) is used to
-	// build scim_url values. Empty: the request's scheme and Host.
-	PublicURL string
+	// Origin builds scim_url values: the configured public URL, else the
+	// connection's local address (the request's Host is never trusted).
+	Origin origin.Origin
 	// Logger receives internal errors (never tokens). Nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -58,7 +59,7 @@ type api struct {
 	tokenHash [sha256.Size]byte
 	hasToken  bool
 	maxBody   int64
-	publicURL string
+	origin    origin.Origin
 	log       *slog.Logger
 	router    *mux.Router
 }
@@ -71,7 +72,7 @@ func New(svc *service.Service, opt Options) http.Handler {
 		hasToken:  opt.Token != "",
 		tokenHash: sha256.Sum256([]byte(opt.Token)),
 		maxBody:   opt.MaxBodyBytes,
-		publicURL: strings.TrimRight(opt.PublicURL, "/"),
+		origin:    opt.Origin,
 		log:       opt.Logger,
 	}
 	if a.maxBody <= 0 {
@@ -138,8 +139,7 @@ func (a *api) routes() {
 // an unauthenticated client learns nothing about the API's shape.
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	origin.SetHeaders(h)
 	if ok, presented := a.authorized(r); !ok {
 		challenge := `Bearer realm="provkit-admin"`
 		detail := "an admin bearer token is required"
@@ -205,13 +205,4 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 }
 
 // base is the scheme and host the SCIM URLs are built from.
-func (a *api) base(r *http.Request) string {
-	if a.publicURL != "" {
-		return a.publicURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+func (a *api) base(r *http.Request) string { return a.origin.Base(r) }

@@ -54,6 +54,12 @@ type env struct {
 
 func newEnv(t *testing.T, faults ...scim.Fault) *env {
 	t.Helper()
+	return newEnvOpts(t, scim.Options{Faults: faults})
+}
+
+// newEnvOpts is newEnv with the API's options.
+func newEnvOpts(t *testing.T, opt scim.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	sq, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "ref.db"))
 	require.NoError(t, err)
@@ -63,7 +69,7 @@ func newEnv(t *testing.T, faults ...scim.Fault) *env {
 	t.Cleanup(func() { _ = cs.Close() })
 	svc := service.New(cs)
 	e := &env{t: t, ctx: ctx, svc: svc, st: cs}
-	e.srv = httptest.NewServer(scim.New(svc, scim.Options{Faults: faults}))
+	e.srv = httptest.NewServer(scim.New(svc, opt))
 	t.Cleanup(e.srv.Close)
 
 	e.acme, err = svc.CreateEnterprise(ctx, "Acme", 5000)
