@@ -160,64 +160,37 @@ func (a *API) patchGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	for attempt := 0; ; attempt++ {
-		t, err := a.svc.GetTeam(q.ctx, q.node, id)
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		if err := checkVersion(want, t.Version); err != nil {
-			q.fail(err)
-			return
-		}
+	nt, err := a.svc.ChangeTeam(q.ctx, q.node, id, want, func(t directory.Team, members func() ([]store.Member, error)) (*service.TeamInput, []service.MemberOp, error) {
 		var in *service.TeamInput
 		if len(rest) > 0 {
 			next, err := patch.Apply(rt, teamMap(t, nil, false, q.base), rest)
 			if err != nil {
-				q.fail(err)
-				return
+				return nil, nil, err
 			}
 			ti := teamInput(next)
 			in = &ti
 		}
-		readMembers := false
 		mops, err := memberOps(rt, "members", changes, func() ([]any, error) {
-			readMembers = true
-			ms, err := a.svc.Store().TeamMembers(q.ctx, t.ID)
+			ms, err := members()
 			if err != nil {
 				return nil, err
 			}
 			list, _ := teamMap(t, ms, true, q.base)["members"].([]any)
 			return list, nil
 		})
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		// Adds and removes by value apply inside the transaction whatever the
-		// version; only a change computed from what was read (other attributes,
-		// a replace of the member list) needs the version it was computed from.
-		ver := t.Version
-		if want == service.AnyVersion && in == nil && !readMembers {
-			ver = service.AnyVersion
-		}
-		nt, err := a.svc.UpdateTeam(q.ctx, q.node, id, ver, in, mops)
-		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
-			continue
-		}
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		attrs, excl := projection(rt, q.query)
-		if attrs == nil && excl == nil {
-			q.w.Header().Set("ETag", etag(nt.Version))
-			q.w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		a.respondGroup(q, http.StatusOK, nt)
+		return in, mops, err
+	})
+	if err != nil {
+		q.fail(err)
 		return
 	}
+	attrs, excl := projection(rt, q.query)
+	if attrs == nil && excl == nil {
+		q.w.Header().Set("ETag", etag(nt.Version))
+		q.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	a.respondGroup(q, http.StatusOK, nt)
 }
 
 func (a *API) deleteGroup(q *request, id string) {

@@ -65,7 +65,15 @@ func newEnvOpts(t *testing.T, opt scim.Options) *env {
 	require.NoError(t, err)
 	mem, err := memstore.New(ctx, sq)
 	require.NoError(t, err)
-	cs := &countingStore{Store: mem}
+	return newEnvStore(t, mem, opt)
+}
+
+// newEnvStore is newEnvOpts on a given store (closed when the test ends).
+func newEnvStore(t *testing.T, st store.Store, opt scim.Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	cs := &countingStore{Store: st}
 	t.Cleanup(func() { _ = cs.Close() })
 	svc := service.New(cs)
 	e := &env{t: t, ctx: ctx, svc: svc, st: cs}

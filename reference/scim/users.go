@@ -291,10 +291,10 @@ func memberOps(rt *schema.ResourceType, attr string, changes []patch.MemberChang
 	return ops, nil
 }
 
-// patchRetries bounds the optimistic-concurrency retries of a PATCH without
-// If-Match that raced another change of the same resource.
-const patchRetries = 8
-
+// patchUser applies a PatchOp. The operations are applied to the user's
+// state inside the update's transaction (service.ChangeUser), so concurrent
+// PATCHes without If-Match serialise and all succeed; with If-Match, a
+// version other than the current one is 412.
 func (a *API) patchUser(q *request, sid string) {
 	id, ok := parseUserID(sid)
 	if !ok {
@@ -321,27 +321,15 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	for attempt := 0; ; attempt++ {
-		u, err := a.svc.GetUser(q.ctx, q.node, id)
+	nu, err := a.svc.ChangeUser(q.ctx, q.node, id, want, func(u directory.User, userTeams func() ([]store.UserTeam, error)) (service.UserInput, []service.MemberOp, error) {
+		teams, err := userTeams()
 		if err != nil {
-			q.fail(err)
-			return
-		}
-		version := u.Version
-		if err := checkVersion(want, version); err != nil {
-			q.fail(err)
-			return
-		}
-		teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
-		if err != nil {
-			q.fail(err)
-			return
+			return service.UserInput{}, nil, err
 		}
 		cur := userMap(u, teams, q.base)
 		next, err := patch.Apply(schema.UserType, cur, rest)
 		if err != nil {
-			q.fail(err)
-			return
+			return service.UserInput{}, nil, err
 		}
 		in := userInput(next)
 		if q.faults.Has(FaultIgnoreActive) {
@@ -351,21 +339,13 @@ func (a *API) patchUser(q *request, sid string) {
 			g, _ := cur["groups"].([]any)
 			return g, nil
 		})
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		nu, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, mops)
-		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
-			continue // changed under us: apply the operations to the new state
-		}
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		a.respondUser(q, http.StatusOK, nu)
+		return in, mops, err
+	})
+	if err != nil {
+		q.fail(err)
 		return
 	}
+	a.respondUser(q, http.StatusOK, nu)
 }
 
 func (a *API) deleteUser(q *request, sid string) {
