@@ -23,6 +23,7 @@ import (
 
 	"github.com/provkit/provkit/reference/directory/service"
 	"github.com/provkit/provkit/reference/internal/origin"
+	"github.com/provkit/provkit/reference/internal/text"
 	"github.com/provkit/provkit/reference/store"
 )
 
@@ -154,9 +155,24 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A query that does not parse is refused, not read in part: the
 	// parameters url.ParseQuery skips (node_id of the queue, email of
 	// /users) would otherwise widen or change the answer.
-	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
 		a.fail(w, r, invalid("query", "the query string does not parse: %v", err))
 		return
+	}
+	// Ids in the path and query values reach the database: NUL and invalid
+	// UTF-8 are refused alike on SQLite and PostgreSQL.
+	if err := text.Check(r.URL.Path); err != nil {
+		a.fail(w, r, invalid("path", "the path %v", err))
+		return
+	}
+	for k, vs := range q {
+		for _, v := range append(vs, k) {
+			if err := text.Check(v); err != nil {
+				a.fail(w, r, invalid(k, "the query parameter %q %v", k, err))
+				return
+			}
+		}
 	}
 	a.router.ServeHTTP(w, r)
 }

@@ -834,3 +834,29 @@ func TestNodeSettingsConcurrentPatches(t *testing.T) {
 		require.Equal(t, "conflict", got.Settings.Reprovision, "round %d: a concurrent PATCH lost reprovision", i)
 	}
 }
+
+// NUL and invalid UTF-8 are refused where they enter (body, path, query),
+// so SQLite (which would store them) and PostgreSQL (which cannot) agree.
+func TestBadStringsRefused(t *testing.T) {
+	e := newEnv(t)
+	acme := e.createEnterprise("Acme", 10)
+	for _, c := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"NUL in a name", "POST", "/enterprises", `{"name":"Evil\u0000","seats":1}`},
+		{"invalid UTF-8 in a name", "POST", "/enterprises", "{\"name\":\"\xff\",\"seats\":1}"},
+		{"NUL in a node name", "POST", "/enterprises/" + acme.ID + "/nodes", `{"name":"N\u0000"}`},
+		{"NUL in a team id", "GET", "/teams/a%00", nil},
+		{"invalid UTF-8 in a team id", "GET", "/teams/%FF", nil},
+		{"invalid UTF-8 in a domain", "DELETE", "/enterprises/" + acme.ID + "/domains/%C3%28.example", nil},
+		{"NUL in a query value", "GET", "/users?email=a%00@acme.example", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e.do(c.method, c.path, c.body).errCode(t, http.StatusBadRequest, "invalid")
+		})
+	}
+	list := e.do("GET", "/enterprises", nil)
+	require.Equal(t, http.StatusOK, list.status)
+	assert.NotContains(t, string(list.body), "Evil")
+}

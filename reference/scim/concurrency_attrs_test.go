@@ -17,11 +17,11 @@ import (
 
 // newEnvPostgres is newEnv on PostgreSQL (no read model in front), skipped
 // without PROVKIT_TEST_POSTGRES.
-func newEnvPostgres(t *testing.T) *env {
+func newEnvPostgres(t *testing.T, faults ...scim.Fault) *env {
 	t.Helper()
 	sq, err := sqlstore.Open(context.Background(), pgtest.DSN(t))
 	require.NoError(t, err)
-	return newEnvStore(t, sq, scim.Options{})
+	return newEnvStore(t, sq, scim.Options{Faults: faults})
 }
 
 // RFC 7644 §3.14 ties 412 to If-Match: a client that sent none asked for no

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -257,6 +258,9 @@ func (a *API) listGroups(q *request) {
 		items := make([][]byte, 0, len(teams))
 		for _, t := range teams {
 			b, err := a.groupJSON(q, t, p.attributes, p.excluded)
+			if gone(err) {
+				continue // deleted since the page was read: left out
+			}
 			if err != nil {
 				q.fail(err)
 				return
@@ -273,14 +277,18 @@ func (a *API) listGroups(q *request) {
 	// full representation only when it does; otherwise members stay unread.
 	needMembers := p.filter != nil && filterNames(p.filter, "members") || p.sortBy != "" && rt.Wants([]string{p.sortBy}, nil, "members")
 	maps := make([]map[string]any, 0, len(teams))
+	byID := make(map[string]directory.Team, len(teams))
 	for _, t := range teams {
 		var ms []store.Member
 		if needMembers {
-			if ms, err = st.TeamMembers(q.ctx, t.ID); err != nil {
+			if ms, err = st.TeamMembers(q.ctx, t.ID); gone(err) {
+				continue
+			} else if err != nil {
 				q.fail(err)
 				return
 			}
 		}
+		byID[t.ID] = t
 		m := teamMap(t, ms, needMembers, q.base)
 		if p.filter != nil && !filter.Match(p.filter, rt, m) {
 			continue
@@ -293,14 +301,11 @@ func (a *API) listGroups(q *request) {
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)
 	for _, m := range maps[lo:hi] {
-		t := directory.Team{}
 		id, _ := m["id"].(string)
-		t, err := st.GetTeam(q.ctx, id)
-		if err != nil {
-			q.fail(err)
-			return
+		b, err := a.groupJSON(q, byID[id], p.attributes, p.excluded)
+		if gone(err) {
+			continue // deleted while the list was built: left out
 		}
-		b, err := a.groupJSON(q, t, p.attributes, p.excluded)
 		if err != nil {
 			q.fail(err)
 			return
@@ -354,4 +359,10 @@ func (a *API) teamCandidates(q *request, e filter.Expr) ([]directory.Team, error
 	}
 	ts, _, err := st.FindTeams(q.ctx, store.TeamQuery{NodeID: q.node})
 	return ts, err
+}
+
+// gone reports an error saying the resource no longer exists: a list that
+// raced its delete leaves it out rather than failing.
+func gone(err error) bool {
+	return err != nil && (errors.Is(err, store.ErrNotFound) || directory.KindOf(err) == directory.KindNotFound)
 }

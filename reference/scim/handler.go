@@ -97,6 +97,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if err := checkText("the id", id); err != nil {
+		writeError(w, err)
+		return
+	}
 	query, err := parseQuery(r.URL.RawQuery, a.opt.Faults.Has(FaultLenientQuery))
 	if err != nil {
 		writeError(w, err)

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/provkit/provkit/reference/scim/scimerr"
@@ -17,6 +18,16 @@ import (
 func parseQuery(raw string, lenient bool) (url.Values, error) {
 	v, err := url.ParseQuery(raw)
 	if err == nil || lenient {
+		for k, vs := range v {
+			if err := checkText("a query parameter name", k); err != nil {
+				return nil, err
+			}
+			for _, s := range vs {
+				if err := checkText("the query parameter "+strconv.Quote(k), s); err != nil {
+					return nil, err
+				}
+			}
+		}
 		return v, nil
 	}
 	if mentionsFilter(raw) {

@@ -28,6 +28,9 @@ func (a *API) readBody(q *request) ([]byte, error) {
 		}
 		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "reading the request body: %v", err)
 	}
+	if err := checkBody(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -406,6 +409,9 @@ func (a *API) listUsers(q *request) {
 			items = make([][]byte, 0, len(users))
 			for _, u := range users {
 				b, err := a.projectedUser(q, u, p.attributes, p.excluded)
+				if gone(err) {
+					continue // deleted since the page was read: left out
+				}
 				if err != nil {
 					q.fail(err)
 					return
@@ -432,6 +438,9 @@ func (a *API) listUsers(q *request) {
 	maps := make([]map[string]any, 0, len(users))
 	for _, u := range users {
 		teams, err := st.UserTeams(q.ctx, u.ID)
+		if gone(err) {
+			continue
+		}
 		if err != nil {
 			q.fail(err)
 			return
