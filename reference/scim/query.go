@@ -13,8 +13,10 @@ import (
 // url.ParseQuery's 10,000 parameters) is refused rather than read in part:
 // url.ParseQuery skips the parameters it cannot decode, so reading what is
 // left would drop a filter and answer with every resource of the node.
-// The error is invalidFilter when a filter parameter is among the damaged
-// ones (RFC 7644 §3.4.2.2), invalidValue otherwise.
+// The error is invalidFilter when the query has a filter parameter (its
+// value may be what did not decode; RFC 7644 §3.4.2.2), invalidValue
+// otherwise. A name or value that decodes to a NUL or to invalid UTF-8 is
+// invalidValue (checkText).
 func parseQuery(raw string, lenient bool) (url.Values, error) {
 	v, err := url.ParseQuery(raw)
 	if err == nil || lenient {
