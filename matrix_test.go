@@ -38,6 +38,7 @@ var faultMatrix = []faultRow{
 	{fault: "scim-start-index-zero", rules: "@paging-window"},
 	{fault: "scim-ignore-if-match", rules: "@if-match"},
 	{fault: "scim-filter-case-sensitive", rules: "@filter-value-case"},
+	{fault: "scim-lenient-query", rules: "@query-unparsable"},
 	{fault: "keeper-teams-active", rules: "@teams-pending,@idp-teams-pending"},
 	{fault: "keeper-memberships-active", rules: "@memberships-pending,@idp-teams-pending"},
 	{fault: "keeper-users-active", rules: "@users-invited,@idp-users-invited"},

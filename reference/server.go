@@ -16,6 +16,7 @@ import (
 	"github.com/provkit/provkit/reference/admin"
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/internal/origin"
 	"github.com/provkit/provkit/reference/scim"
 	"github.com/provkit/provkit/reference/sso"
 	"github.com/provkit/provkit/reference/store"
@@ -37,6 +38,11 @@ type Config struct {
 	AdminToken string
 	// Logger receives the admin API's internal errors. Nil: slog.Default().
 	Logger *slog.Logger
+	// PublicURL ("https://scim.example.com", optionally with a path prefix)
+	// is the base of the URLs the SCIM and admin APIs answer with (Location,
+	// meta.location, scim_url). Empty: the address each connection reached;
+	// a request's Host and X-Forwarded-* headers are never trusted.
+	PublicURL string
 	// Faults switches on named rule violations (scim-…, keeper-…, rfc-…,
 	// sso-…). Test-only: the conformance harness uses them to prove that each
 	// feature fails against a server that breaks its rule. No flag of
@@ -89,6 +95,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	org, err := origin.New(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
 	token := cfg.AdminToken
 	if token == "" {
 		t, _, err := directory.NewToken(rand.Reader)
@@ -129,11 +139,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = service.New(st, service.WithFaults(vf...))
 
 	mux := http.NewServeMux()
-	mux.Handle(admin.SCIMPrefix, scim.New(s.svc, scim.Options{Faults: sf}))
-	adm := admin.New(s.svc, admin.Options{Token: token, Logger: cfg.Logger})
+	mux.Handle(admin.SCIMPrefix, scim.New(s.svc, scim.Options{Origin: org, Faults: sf}))
+	adm := admin.New(s.svc, admin.Options{Token: token, Logger: cfg.Logger, Origin: org})
 	mux.Handle(admin.Prefix, adm)
 	mux.Handle(admin.Prefix+"/", adm)
-	mux.Handle(sso.Prefix, sso.New(s.svc, sso.Options{Logger: cfg.Logger, Faults: of}).Handler()) // SAML SP per node
+	mux.Handle(sso.Prefix, sso.New(s.svc, sso.Options{Logger: cfg.Logger, Faults: of, PublicURL: cfg.PublicURL}).Handler()) // SAML SP per node
 	mux.HandleFunc("GET /{$}", index)
 	s.handler = mux
 	return s, nil

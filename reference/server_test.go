@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,4 +142,28 @@ func TestOpenRejectsWeakAdminToken(t *testing.T) {
 		_, err := Open(context.Background(), Config{DB: filepath.Join(t.TempDir(), "x.db"), AdminToken: tok})
 		assert.Error(t, err, "%q", tok)
 	}
+}
+
+func TestOpenPublicURL(t *testing.T) {
+	ctx := context.Background()
+	_, err := Open(ctx, Config{DB: filepath.Join(t.TempDir(), "x.db"), PublicURL: "scim.example.com"})
+	assert.Error(t, err, "a public URL without a scheme")
+
+	s, err := Open(ctx, Config{DB: filepath.Join(t.TempDir(), "p.db"), PublicURL: "https://scim.example.com/"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	info, err := s.SeedDemo(ctx, "http://127.0.0.1:1")
+	require.NoError(t, err)
+	ep := info.Endpoints[0]
+	req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/api/rest/scim/v2/%d/Users", ep.NodeID),
+		strings.NewReader(`{"userName":"ada@acme.example"}`))
+	req.Host = "evil.example"
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("Authorization", "Bearer "+ep.Token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	assert.Regexp(t, fmt.Sprintf(`^https://scim\.example\.com/api/rest/scim/v2/%d/Users/\d+$`, ep.NodeID), rec.Header().Get("Location"))
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 }

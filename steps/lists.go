@@ -23,6 +23,34 @@ func (r reg) lists() {
 		w.last = ex
 		return err
 	})
+	// A query the target must refuse: the filter, escaped, then raw text
+	// sent exactly as written (an unescaped '%' or ';').
+	r.s3(`^the identity provider lists (users|groups) with the raw text "(.*)" after the filter (.+)$`, func(w *World, kind, raw, filter string) error {
+		f, err := w.expand(filter)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodGet, resourcePath[kind], nil, func(r *scimclient.Request) {
+			r.RawQuery = "filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20") + raw
+		})
+		w.last = ex
+		return err
+	})
+	r.s3(`^the identity provider lists (users|groups) with (\d+) query parameters besides the filter (.+)$`, func(w *World, kind, n, filter string) error {
+		f, err := w.expand(filter)
+		if err != nil {
+			return err
+		}
+		count, err := strconv.Atoi(n)
+		if err != nil {
+			return err
+		}
+		ex, err := w.do(http.MethodGet, resourcePath[kind], nil, func(r *scimclient.Request) {
+			r.RawQuery = "filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20") + strings.Repeat("&provkit=1", count)
+		})
+		w.last = ex
+		return err
+	})
 	r.s2(`^the identity provider lists (users|groups) asking for "(.*)"$`, func(w *World, kind, query string) error {
 		q, err := w.query(query)
 		if err != nil {

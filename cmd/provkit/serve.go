@@ -43,6 +43,7 @@ type serveFlags struct {
 	infoFile   string
 	adminToken string
 	demoIdP    bool
+	publicURL  string
 }
 
 func serveFlagSet(f *serveFlags) *flag.FlagSet {
@@ -52,6 +53,7 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.infoFile, "info-file", "", "write the connection details (URLs and tokens) as JSON to `path`, mode 0600")
 	fs.StringVar(&f.adminToken, "admin-token", "", "admin API bearer `token` (default: $"+adminTokenEnv+", else a random token per start)")
 	fs.BoolVar(&f.demoIdP, "demo-idp", false, "serve the demo mock IdP at /mockidp/ even when --addr is not a loopback address (anyone who reaches it can sign in as its users)")
+	fs.StringVar(&f.publicURL, "public-url", "", "public `URL` clients reach the server at (https://scim.example.com), used in Location, meta.location and scim_url; behind a reverse proxy set it, since the Host and X-Forwarded-* headers are not trusted (default: the address each connection reached)")
 	return fs
 }
 
@@ -123,7 +125,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return exitFail
 	}
 
-	srv, err := reference.Open(ctx, reference.Config{DB: f.db, AdminToken: f.adminToken, Logger: logger})
+	srv, err := reference.Open(ctx, reference.Config{DB: f.db, AdminToken: f.adminToken, Logger: logger, PublicURL: f.publicURL})
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -134,6 +136,9 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return fail("%v", err)
 	}
 	base := baseURL(ln.Addr())
+	if f.publicURL != "" {
+		base = strings.TrimRight(f.publicURL, "/")
+	}
 	info, err := srv.SeedDemo(ctx, base)
 	if err != nil {
 		ln.Close()

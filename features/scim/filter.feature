@@ -91,6 +91,29 @@ Feature: Filters select the resources a list returns
         | an unterminated string        | userName eq "abc        |
         | gt on a boolean               | active gt true          |
 
+  @query-unparsable
+  Rule: A query string that does not parse is refused, never answered without its filter
+    RFC 7644 §3.4.2.2 answers a filter it cannot read with 400 invalidFilter; a query whose filter cannot be
+    decoded (RFC 3986 §2.1 percent-encoding, the WHATWG form encoding of '&'-separated parameters) is such a
+    filter. A server that skips the undecodable parameter answers the unfiltered list, and an IdP that takes the
+    first result links the wrong account.
+
+    @must
+    Scenario Outline: A filter followed by <problem> is refused
+      When the identity provider lists users with the raw text "<raw>" after the filter userName eq "{alice}"
+      Then the answer has status 400 and scimType "invalidFilter"
+
+      Examples:
+        | problem                    | raw          |
+        | an unescaped percent sign  | 100%         |
+        | a malformed escape         | %zz          |
+        | an unescaped semicolon     | ;active=true |
+
+    @should
+    Example: A filter among more parameters than the server reads is refused
+      When the identity provider lists users with 10000 query parameters besides the filter userName eq "{alice}"
+      Then the answer has status 400 and scimType "invalidFilter"
+
   @filter-no-match
   Rule: A filter that matches nothing answers an empty list, not an error
     Cites RFC 7644 §3.4.2: "A query that does not return any matches SHALL return success with "totalResults" set to a value of 0."

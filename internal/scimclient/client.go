@@ -60,7 +60,8 @@ func (c *Client) With(r *Recorder) *Client {
 }
 
 // Request is one request. Path is relative to the base URL ("/Users/123");
-// Query is added to it. Body is JSON-encoded unless it is a []byte or
+// Query is added to it, then RawQuery exactly as given (not escaped: to send
+// a query a server must refuse). Body is JSON-encoded unless it is a []byte or
 // json.RawMessage, which are sent as they are.
 type Request struct {
 	Method string
@@ -68,9 +69,10 @@ type Request struct {
 	// URL, when set, is the absolute URL to send to instead of the base URL
 	// and Path (a Location or meta.location the target named, resolved
 	// with ResolveLocation or ResolveReference).
-	URL   string
-	Query url.Values
-	Body  any
+	URL      string
+	Query    url.Values
+	RawQuery string
+	Body     any
 	// Header sets request headers; a header set to "" is removed (for
 	// example Authorization, to send no credentials at all).
 	Header map[string]string
@@ -108,6 +110,13 @@ func (c *Client) Do(ctx context.Context, r Request) (*Exchange, error) {
 			sep = "&"
 		}
 		u += sep + encodeQuery(r.Query)
+	}
+	if r.RawQuery != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + r.RawQuery
 	}
 	var body []byte
 	switch b := r.Body.(type) {

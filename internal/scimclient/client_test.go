@@ -78,3 +78,17 @@ func TestRedactLeavesOtherMembers(t *testing.T) {
 	out := scimclient.Redact(in)
 	require.Equal(t, `{"tokens": 3, "token":"[redacted]", "x": "token"}`, out)
 }
+
+func TestRawQuerySentVerbatim(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.RawQuery
+		w.WriteHeader(400)
+	}))
+	defer srv.Close()
+	c := &scimclient.Client{BaseURL: srv.URL, Token: secret}
+	_, err := c.Do(context.Background(), scimclient.Request{Method: "GET", Path: "/Users",
+		Query: url.Values{"count": {"1"}}, RawQuery: "filter=userName%20eq%20%22a%22;x=100%"})
+	require.NoError(t, err)
+	require.Equal(t, "count=1&filter=userName%20eq%20%22a%22;x=100%", got)
+}

@@ -16,11 +16,14 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
 
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/internal/origin"
+	"github.com/provkit/provkit/reference/internal/text"
 	"github.com/provkit/provkit/reference/store"
 )
 
@@ -44,9 +47,9 @@ type Options struct {
 	Token string
 	// MaxBodyBytes caps request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
-	// PublicURL ("https://scim.example.com", no trailing slash) is used to
-	// build scim_url values. Empty: the request's scheme and Host.
-	PublicURL string
+	// Origin builds scim_url values: the configured public URL, else the
+	// connection's local address (the request's Host is never trusted).
+	Origin origin.Origin
 	// Logger receives internal errors (never tokens). Nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -57,7 +60,7 @@ type api struct {
 	tokenHash [sha256.Size]byte
 	hasToken  bool
 	maxBody   int64
-	publicURL string
+	origin    origin.Origin
 	log       *slog.Logger
 	router    *mux.Router
 }
@@ -70,7 +73,7 @@ func New(svc *service.Service, opt Options) http.Handler {
 		hasToken:  opt.Token != "",
 		tokenHash: sha256.Sum256([]byte(opt.Token)),
 		maxBody:   opt.MaxBodyBytes,
-		publicURL: strings.TrimRight(opt.PublicURL, "/"),
+		origin:    opt.Origin,
 		log:       opt.Logger,
 	}
 	if a.maxBody <= 0 {
@@ -137,8 +140,7 @@ func (a *api) routes() {
 // an unauthenticated client learns nothing about the API's shape.
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	origin.SetHeaders(h)
 	if ok, presented := a.authorized(r); !ok {
 		challenge := `Bearer realm="provkit-admin"`
 		detail := "an admin bearer token is required"
@@ -149,6 +151,28 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("WWW-Authenticate", challenge)
 		a.fail(w, r, errorf(http.StatusUnauthorized, codeUnauthorized, "%s", detail))
 		return
+	}
+	// A query that does not parse is refused, not read in part: the
+	// parameters url.ParseQuery skips (node_id of the queue, email of
+	// /users) would otherwise widen or change the answer.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		a.fail(w, r, invalid("query", "the query string does not parse: %v", err))
+		return
+	}
+	// Ids in the path and query values reach the database: NUL and invalid
+	// UTF-8 are refused alike on SQLite and PostgreSQL.
+	if err := text.Check(r.URL.Path); err != nil {
+		a.fail(w, r, invalid("path", "the path %v", err))
+		return
+	}
+	for k, vs := range q {
+		for _, v := range append(vs, k) {
+			if err := text.Check(v); err != nil {
+				a.fail(w, r, invalid(k, "the query parameter %q %v", k, err))
+				return
+			}
+		}
 	}
 	a.router.ServeHTTP(w, r)
 }
@@ -197,13 +221,4 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 }
 
 // base is the scheme and host the SCIM URLs are built from.
-func (a *api) base(r *http.Request) string {
-	if a.publicURL != "" {
-		return a.publicURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+func (a *api) base(r *http.Request) string { return a.origin.Base(r) }

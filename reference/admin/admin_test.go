@@ -19,6 +19,7 @@ import (
 	"github.com/provkit/provkit/reference/admin"
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/internal/origin"
 	"github.com/provkit/provkit/reference/store/memstore"
 	"github.com/provkit/provkit/reference/store/sqlstore"
 )
@@ -39,6 +40,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOpts(t, admin.Options{Token: adminToken})
+}
+
+// newEnvOpts is newEnv with the API's options.
+func newEnvOpts(t *testing.T, opt admin.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	sq, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "admin.db"))
 	require.NoError(t, err)
@@ -48,7 +55,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { assert.NoError(t, mem.Close()) })
 	svc := service.New(mem)
 	e := &env{t: t, svc: svc}
-	e.srv = httptest.NewServer(admin.New(svc, admin.Options{Token: adminToken}))
+	e.srv = httptest.NewServer(admin.New(svc, opt))
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(e.checkNoTokenRead)
 	return e
@@ -575,21 +582,31 @@ func TestSCIMEndpoints(t *testing.T) {
 	into[endpoint](t, e.do("POST", "/nodes/"+eng.ID+"/scim", nil), http.StatusCreated)
 }
 
-func TestSCIMURLFromRequestHost(t *testing.T) {
+func TestSCIMURLIgnoresRequestHost(t *testing.T) {
+	scimURL := func(e *env, id string) string {
+		req, err := http.NewRequest("GET", e.srv.URL+"/admin/v1/nodes/"+id+"/scim", nil)
+		require.NoError(t, err)
+		req.Host = "scim.example.test:9443"
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		res, err := e.srv.Client().Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var ep endpoint
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&ep))
+		return ep.SCIMURL
+	}
 	e := newEnv(t)
-	acme := e.createEnterprise("Acme", 10)
-	eng := e.createNode(acme, "Engineering")
+	eng := e.createNode(e.createEnterprise("Acme", 10), "Engineering")
 	into[endpoint](t, e.do("POST", "/nodes/"+eng.ID+"/scim", nil), http.StatusCreated)
-	req, err := http.NewRequest("GET", e.srv.URL+"/admin/v1/nodes/"+eng.ID+"/scim", nil)
+	assert.Equal(t, e.srv.URL+"/api/rest/scim/v2/"+eng.ID, scimURL(e, eng.ID), "the Host header is not trusted")
+
+	o, err := origin.New("https://scim.example.com")
 	require.NoError(t, err)
-	req.Host = "scim.example.test:9443"
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	res, err := e.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	var ep endpoint
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&ep))
-	assert.Equal(t, "http://scim.example.test:9443/api/rest/scim/v2/"+eng.ID, ep.SCIMURL)
+	p := newEnvOpts(t, admin.Options{Token: adminToken, Origin: o})
+	eng = p.createNode(p.createEnterprise("Acme", 10), "Engineering")
+	into[endpoint](t, p.do("POST", "/nodes/"+eng.ID+"/scim", nil), http.StatusCreated)
+	assert.Equal(t, "https://scim.example.com/api/rest/scim/v2/"+eng.ID, scimURL(p, eng.ID))
 }
 
 // queueFixture: node Engineering with a pending team "Ops" whose two pending
@@ -639,6 +656,10 @@ func TestApprovalQueue(t *testing.T) {
 
 	// Filters and errors.
 	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+sales.ID, nil).errCode(t, 400, "invalid")
+	// A query that does not parse is refused, not read without its node_id
+	// (which would answer the whole enterprise's queue).
+	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+eng.ID+";x", nil).errCode(t, 400, "invalid")
+	e.do("GET", "/enterprises/"+acme.ID+"/queue?node_id="+eng.ID+"%", nil).errCode(t, 400, "invalid")
 	e.do("GET", "/enterprises/999999/queue", nil).errCode(t, 404, "not_found")
 	e.do("POST", "/enterprises/"+acme.ID+"/queue/approve", map[string]any{"node_id": sales.ID}).errCode(t, 400, "invalid")
 	e.do("POST", "/enterprises/999999/queue/approve", nil).errCode(t, 404, "not_found")
@@ -812,4 +833,30 @@ func TestNodeSettingsConcurrentPatches(t *testing.T) {
 		require.Equal(t, "delete", got.Settings.Deprovision, "round %d: a concurrent PATCH lost deprovision", i)
 		require.Equal(t, "conflict", got.Settings.Reprovision, "round %d: a concurrent PATCH lost reprovision", i)
 	}
+}
+
+// NUL and invalid UTF-8 are refused where they enter (body, path, query),
+// so SQLite (which would store them) and PostgreSQL (which cannot) agree.
+func TestBadStringsRefused(t *testing.T) {
+	e := newEnv(t)
+	acme := e.createEnterprise("Acme", 10)
+	for _, c := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"NUL in a name", "POST", "/enterprises", `{"name":"Evil\u0000","seats":1}`},
+		{"invalid UTF-8 in a name", "POST", "/enterprises", "{\"name\":\"\xff\",\"seats\":1}"},
+		{"NUL in a node name", "POST", "/enterprises/" + acme.ID + "/nodes", `{"name":"N\u0000"}`},
+		{"NUL in a team id", "GET", "/teams/a%00", nil},
+		{"invalid UTF-8 in a team id", "GET", "/teams/%FF", nil},
+		{"invalid UTF-8 in a domain", "DELETE", "/enterprises/" + acme.ID + "/domains/%C3%28.example", nil},
+		{"NUL in a query value", "GET", "/users?email=a%00@acme.example", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e.do(c.method, c.path, c.body).errCode(t, http.StatusBadRequest, "invalid")
+		})
+	}
+	list := e.do("GET", "/enterprises", nil)
+	require.Equal(t, http.StatusOK, list.status)
+	assert.NotContains(t, string(list.body), "Evil")
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/internal/text"
 	"github.com/provkit/provkit/reference/store"
 )
 
@@ -131,8 +133,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // members, nothing after the object. An empty body leaves v as is when
 // emptyOK, else it is an error.
 func (a *api) decode(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) error {
-	r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, codeInvalidJSON, "reading the body: %v", err)
+	}
+	if err := text.CheckJSON(body); err != nil {
+		return errorf(http.StatusBadRequest, codeInvalid, "the body %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError

@@ -18,6 +18,7 @@ const (
 	FaultStartIndexZeroBased Fault = "scim-start-index-zero"      // startIndex treated as 0-based
 	FaultIgnoreIfMatch       Fault = "scim-ignore-if-match"       // If-Match not checked
 	FaultFilterCaseSensitive Fault = "scim-filter-case-sensitive" // userName eq compared case-sensitively
+	FaultLenientQuery        Fault = "scim-lenient-query"         // a query that does not parse is read in part (its filter dropped)
 )
 
 // Faults is a set of faults.

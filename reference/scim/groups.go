@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -44,7 +45,7 @@ func (a *API) groupJSON(q *request, t directory.Team, attrs, excl []string) ([]b
 }
 
 func (a *API) respondGroup(q *request, status int, t directory.Team) {
-	attrs, excl := projection(schema.GroupType, q.r.URL.Query())
+	attrs, excl := projection(schema.GroupType, q.query)
 	body, err := a.groupJSON(q, t, attrs, excl)
 	if err != nil {
 		q.fail(err)
@@ -160,64 +161,37 @@ func (a *API) patchGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	for attempt := 0; ; attempt++ {
-		t, err := a.svc.GetTeam(q.ctx, q.node, id)
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		if err := checkVersion(want, t.Version); err != nil {
-			q.fail(err)
-			return
-		}
+	nt, err := a.svc.ChangeTeam(q.ctx, q.node, id, want, func(t directory.Team, members func() ([]store.Member, error)) (*service.TeamInput, []service.MemberOp, error) {
 		var in *service.TeamInput
 		if len(rest) > 0 {
 			next, err := patch.Apply(rt, teamMap(t, nil, false, q.base), rest)
 			if err != nil {
-				q.fail(err)
-				return
+				return nil, nil, err
 			}
 			ti := teamInput(next)
 			in = &ti
 		}
-		readMembers := false
 		mops, err := memberOps(rt, "members", changes, func() ([]any, error) {
-			readMembers = true
-			ms, err := a.svc.Store().TeamMembers(q.ctx, t.ID)
+			ms, err := members()
 			if err != nil {
 				return nil, err
 			}
 			list, _ := teamMap(t, ms, true, q.base)["members"].([]any)
 			return list, nil
 		})
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		// Adds and removes by value apply inside the transaction whatever the
-		// version; only a change computed from what was read (other attributes,
-		// a replace of the member list) needs the version it was computed from.
-		ver := t.Version
-		if want == service.AnyVersion && in == nil && !readMembers {
-			ver = service.AnyVersion
-		}
-		nt, err := a.svc.UpdateTeam(q.ctx, q.node, id, ver, in, mops)
-		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
-			continue
-		}
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		attrs, excl := projection(rt, q.r.URL.Query())
-		if attrs == nil && excl == nil {
-			q.w.Header().Set("ETag", etag(nt.Version))
-			q.w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		a.respondGroup(q, http.StatusOK, nt)
+		return in, mops, err
+	})
+	if err != nil {
+		q.fail(err)
 		return
 	}
+	attrs, excl := projection(rt, q.query)
+	if attrs == nil && excl == nil {
+		q.w.Header().Set("ETag", etag(nt.Version))
+		q.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	a.respondGroup(q, http.StatusOK, nt)
 }
 
 func (a *API) deleteGroup(q *request, id string) {
@@ -284,6 +258,9 @@ func (a *API) listGroups(q *request) {
 		items := make([][]byte, 0, len(teams))
 		for _, t := range teams {
 			b, err := a.groupJSON(q, t, p.attributes, p.excluded)
+			if gone(err) {
+				continue // deleted since the page was read: left out
+			}
 			if err != nil {
 				q.fail(err)
 				return
@@ -300,14 +277,18 @@ func (a *API) listGroups(q *request) {
 	// full representation only when it does; otherwise members stay unread.
 	needMembers := p.filter != nil && filterNames(p.filter, "members") || p.sortBy != "" && rt.Wants([]string{p.sortBy}, nil, "members")
 	maps := make([]map[string]any, 0, len(teams))
+	byID := make(map[string]directory.Team, len(teams))
 	for _, t := range teams {
 		var ms []store.Member
 		if needMembers {
-			if ms, err = st.TeamMembers(q.ctx, t.ID); err != nil {
+			if ms, err = st.TeamMembers(q.ctx, t.ID); gone(err) {
+				continue
+			} else if err != nil {
 				q.fail(err)
 				return
 			}
 		}
+		byID[t.ID] = t
 		m := teamMap(t, ms, needMembers, q.base)
 		if p.filter != nil && !filter.Match(p.filter, rt, m) {
 			continue
@@ -320,14 +301,11 @@ func (a *API) listGroups(q *request) {
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)
 	for _, m := range maps[lo:hi] {
-		t := directory.Team{}
 		id, _ := m["id"].(string)
-		t, err := st.GetTeam(q.ctx, id)
-		if err != nil {
-			q.fail(err)
-			return
+		b, err := a.groupJSON(q, byID[id], p.attributes, p.excluded)
+		if gone(err) {
+			continue // deleted while the list was built: left out
 		}
-		b, err := a.groupJSON(q, t, p.attributes, p.excluded)
 		if err != nil {
 			q.fail(err)
 			return
@@ -381,4 +359,10 @@ func (a *API) teamCandidates(q *request, e filter.Expr) ([]directory.Team, error
 	}
 	ts, _, err := st.FindTeams(q.ctx, store.TeamQuery{NodeID: q.node})
 	return ts, err
+}
+
+// gone reports an error saying the resource no longer exists: a list that
+// raced its delete leaves it out rather than failing.
+func gone(err error) bool {
+	return err != nil && (errors.Is(err, store.ErrNotFound) || directory.KindOf(err) == directory.KindNotFound)
 }

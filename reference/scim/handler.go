@@ -10,12 +10,14 @@ package scim
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/internal/origin"
 	"github.com/provkit/provkit/reference/scim/scimerr"
 )
 
@@ -28,6 +30,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxResults caps list pages (default 1000, Keeper's page size).
 	MaxResults int
+	// Origin builds the absolute URLs of answers (Location, meta.location):
+	// the configured public URL, else the connection's local address. The
+	// request's Host and X-Forwarded-* headers are never trusted.
+	Origin origin.Origin
 	// Faults switches on deliberate rule violations. Test-only: the harness
 	// uses them to prove that each feature catches the fault it names.
 	Faults Faults
@@ -59,22 +65,17 @@ type request struct {
 	ep     directory.Endpoint
 	r      *http.Request
 	w      http.ResponseWriter
+	query  url.Values // the parsed query string (parseQuery)
 	faults Faults
 }
 
-func baseURL(r *http.Request, node string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host + Prefix + node
+func (a *API) baseURL(r *http.Request, node string) string {
+	return a.opt.Origin.Base(r) + Prefix + node
 }
 
 // ServeHTTP routes /api/rest/scim/v2/{node}/{resource}[/{id}].
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	origin.SetHeaders(w.Header()) // answers hold personal data
 	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	if !ok {
 		writeError(w, scimerr.New(http.StatusNotFound, "", "not a SCIM path"))
@@ -96,7 +97,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	q := &request{ctx: r.Context(), node: nodeID, base: baseURL(r, nodeStr), ep: ep, r: r, w: w, faults: a.opt.Faults}
+	if err := checkText("the id", id); err != nil {
+		writeError(w, err)
+		return
+	}
+	query, err := parseQuery(r.URL.RawQuery, a.opt.Faults.Has(FaultLenientQuery))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	q := &request{ctx: r.Context(), node: nodeID, base: a.baseURL(r, nodeStr), ep: ep, r: r, w: w, query: query, faults: a.opt.Faults}
 	a.route(q, resource, id)
 }
 

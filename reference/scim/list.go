@@ -52,7 +52,7 @@ func queryGet(v url.Values, name string) string {
 }
 
 func (a *API) parseList(q *request, rt *schema.ResourceType) (listParams, error) {
-	v := q.r.URL.Query()
+	v := q.query
 	p := listParams{startIndex: 1, count: a.opt.MaxResults}
 	maxResults := a.opt.MaxResults
 	if q.faults.Has(FaultPageCap) {

@@ -40,7 +40,11 @@ func TestPagingParameters(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/Users?"+c.query, nil)
-			p, err := a.parseList(&request{r: r, faults: c.faults}, schema.UserType)
+			v, err := parseQuery(r.URL.RawQuery, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := a.parseList(&request{r: r, query: v, faults: c.faults}, schema.UserType)
 			if c.errScimType != "" {
 				se, ok := err.(*scimerr.Error)
 				if !ok || se.ScimType != c.errScimType || se.Status != 400 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -165,15 +166,23 @@ func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, k
 	if !stale {
 		return out, nil
 	}
+	left := 0
 	for i, it := range items {
 		if out[i] != nil {
 			continue
 		}
 		b, err := render(it)
+		if gone(err) {
+			left++ // deleted since the page was read: left out
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		out[i] = b
+	}
+	if left > 0 {
+		out = slices.DeleteFunc(out, func(b []byte) bool { return b == nil })
 	}
 	return out, nil
 }

@@ -54,16 +54,30 @@ type env struct {
 
 func newEnv(t *testing.T, faults ...scim.Fault) *env {
 	t.Helper()
+	return newEnvOpts(t, scim.Options{Faults: faults})
+}
+
+// newEnvOpts is newEnv with the API's options.
+func newEnvOpts(t *testing.T, opt scim.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	sq, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "ref.db"))
 	require.NoError(t, err)
 	mem, err := memstore.New(ctx, sq)
 	require.NoError(t, err)
-	cs := &countingStore{Store: mem}
+	return newEnvStore(t, mem, opt)
+}
+
+// newEnvStore is newEnvOpts on a given store (closed when the test ends).
+func newEnvStore(t *testing.T, st store.Store, opt scim.Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	cs := &countingStore{Store: st}
 	t.Cleanup(func() { _ = cs.Close() })
 	svc := service.New(cs)
 	e := &env{t: t, ctx: ctx, svc: svc, st: cs}
-	e.srv = httptest.NewServer(scim.New(svc, scim.Options{Faults: faults}))
+	e.srv = httptest.NewServer(scim.New(svc, opt))
 	t.Cleanup(e.srv.Close)
 
 	e.acme, err = svc.CreateEnterprise(ctx, "Acme", 5000)

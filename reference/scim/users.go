@@ -28,6 +28,9 @@ func (a *API) readBody(q *request) ([]byte, error) {
 		}
 		return nil, scimerr.BadRequest(scimerr.InvalidSyntax, "reading the request body: %v", err)
 	}
+	if err := checkBody(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
@@ -132,7 +135,7 @@ func refValues(raw map[string]any, attr string) ([]string, error) {
 
 // respondUser writes a user, projected when the request asks for it.
 func (a *API) respondUser(q *request, status int, u directory.User) {
-	attrs, excl := projection(schema.UserType, q.r.URL.Query())
+	attrs, excl := projection(schema.UserType, q.query)
 	loc := q.base + "/Users/" + strconv.FormatInt(u.ID, 10)
 	var body []byte
 	var err error
@@ -291,10 +294,10 @@ func memberOps(rt *schema.ResourceType, attr string, changes []patch.MemberChang
 	return ops, nil
 }
 
-// patchRetries bounds the optimistic-concurrency retries of a PATCH without
-// If-Match that raced another change of the same resource.
-const patchRetries = 8
-
+// patchUser applies a PatchOp. The operations are applied to the user's
+// state inside the update's transaction (service.ChangeUser), so concurrent
+// PATCHes without If-Match serialise and all succeed; with If-Match, a
+// version other than the current one is 412.
 func (a *API) patchUser(q *request, sid string) {
 	id, ok := parseUserID(sid)
 	if !ok {
@@ -321,27 +324,15 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	for attempt := 0; ; attempt++ {
-		u, err := a.svc.GetUser(q.ctx, q.node, id)
+	nu, err := a.svc.ChangeUser(q.ctx, q.node, id, want, func(u directory.User, userTeams func() ([]store.UserTeam, error)) (service.UserInput, []service.MemberOp, error) {
+		teams, err := userTeams()
 		if err != nil {
-			q.fail(err)
-			return
-		}
-		version := u.Version
-		if err := checkVersion(want, version); err != nil {
-			q.fail(err)
-			return
-		}
-		teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
-		if err != nil {
-			q.fail(err)
-			return
+			return service.UserInput{}, nil, err
 		}
 		cur := userMap(u, teams, q.base)
 		next, err := patch.Apply(schema.UserType, cur, rest)
 		if err != nil {
-			q.fail(err)
-			return
+			return service.UserInput{}, nil, err
 		}
 		in := userInput(next)
 		if q.faults.Has(FaultIgnoreActive) {
@@ -351,21 +342,13 @@ func (a *API) patchUser(q *request, sid string) {
 			g, _ := cur["groups"].([]any)
 			return g, nil
 		})
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		nu, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, mops)
-		if directory.KindOf(err) == directory.KindPrecondition && want == service.AnyVersion && attempt < patchRetries {
-			continue // changed under us: apply the operations to the new state
-		}
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		a.respondUser(q, http.StatusOK, nu)
+		return in, mops, err
+	})
+	if err != nil {
+		q.fail(err)
 		return
 	}
+	a.respondUser(q, http.StatusOK, nu)
 }
 
 func (a *API) deleteUser(q *request, sid string) {
@@ -426,6 +409,9 @@ func (a *API) listUsers(q *request) {
 			items = make([][]byte, 0, len(users))
 			for _, u := range users {
 				b, err := a.projectedUser(q, u, p.attributes, p.excluded)
+				if gone(err) {
+					continue // deleted since the page was read: left out
+				}
 				if err != nil {
 					q.fail(err)
 					return
@@ -452,6 +438,9 @@ func (a *API) listUsers(q *request) {
 	maps := make([]map[string]any, 0, len(users))
 	for _, u := range users {
 		teams, err := st.UserTeams(q.ctx, u.ID)
+		if gone(err) {
+			continue
+		}
 		if err != nil {
 			q.fail(err)
 			return

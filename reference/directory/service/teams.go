@@ -88,12 +88,25 @@ func (s *Service) CreateTeam(ctx context.Context, nodeID int64, in TeamInput, me
 // UpdateTeam changes a team's attributes (in nil: unchanged) and its members,
 // atomically; version as in UpdateUser.
 func (s *Service) UpdateTeam(ctx context.Context, nodeID int64, id string, version int64, in *TeamInput, members []MemberOp) (directory.Team, error) {
-	const op = "update team"
 	if in != nil {
-		if err := in.normalize(op); err != nil {
+		if err := in.normalize("update team"); err != nil {
 			return directory.Team{}, err
 		}
 	}
+	return s.ChangeTeam(ctx, nodeID, id, version, func(directory.Team, func() ([]store.Member, error)) (*TeamInput, []MemberOp, error) {
+		return in, members, nil
+	})
+}
+
+// TeamChange computes a team's new attributes (nil: unchanged) and member
+// changes from its current state and members (read on demand), inside the
+// update's transaction, as UserChange does for users.
+type TeamChange func(t directory.Team, members func() ([]store.Member, error)) (*TeamInput, []MemberOp, error)
+
+// ChangeTeam applies change to the team's current state atomically (see
+// ChangeUser); version is checked as in UpdateTeam.
+func (s *Service) ChangeTeam(ctx context.Context, nodeID int64, id string, version int64, change TeamChange) (directory.Team, error) {
+	const op = "update team"
 	var t directory.Team
 	err := s.update(ctx, op, func(tx store.Tx) error {
 		var err error
@@ -102,6 +115,15 @@ func (s *Service) UpdateTeam(ctx context.Context, nodeID int64, id string, versi
 		}
 		if version != AnyVersion && t.Version != version {
 			return directory.Errorf(op, directory.KindPrecondition, "team %s changed (version %d, expected %d)", id, t.Version, version)
+		}
+		in, members, err := change(t, func() ([]store.Member, error) { return tx.TeamMembers(ctx, t.ID) })
+		if err != nil {
+			return err
+		}
+		if in != nil {
+			if err := in.normalize(op); err != nil {
+				return err
+			}
 		}
 		n, err := tx.GetNode(ctx, nodeID)
 		if err != nil {

@@ -215,19 +215,43 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 // caller read (AnyVersion to skip the check); a mismatch is KindPrecondition.
 // Changing the email to one another user holds is a conflict.
 func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in UserInput, teams []MemberOp) (directory.User, error) {
-	const op = "update user"
-	email, err := in.normalize(op)
-	if err != nil {
+	if _, err := in.normalize("update user"); err != nil {
 		return directory.User{}, err
 	}
+	return s.ChangeUser(ctx, nodeID, id, version, func(directory.User, func() ([]store.UserTeam, error)) (UserInput, []MemberOp, error) {
+		return in, teams, nil
+	})
+}
+
+// UserChange computes a user's new attributes and membership changes from
+// its current state and teams (read on demand): a PATCH. It runs inside the
+// update's transaction, so what it returns applies to exactly the state it
+// saw; it may run more than once (a retried transaction) and must have no
+// other effect.
+type UserChange func(u directory.User, teams func() ([]store.UserTeam, error)) (UserInput, []MemberOp, error)
+
+// ChangeUser applies change to the user's current state atomically, so
+// concurrent changes of one user serialise instead of failing: without a
+// version (AnyVersion) none is refused for having raced another (RFC 7644
+// §3.14 ties 412 to If-Match). version is checked as in UpdateUser.
+func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, change UserChange) (directory.User, error) {
+	const op = "update user"
 	var u directory.User
-	err = s.update(ctx, op, func(tx store.Tx) error {
+	err := s.update(ctx, op, func(tx store.Tx) error {
 		var err error
 		if u, err = userInNode(ctx, tx, op, nodeID, id); err != nil {
 			return err
 		}
 		if version != AnyVersion && u.Version != version {
 			return directory.Errorf(op, directory.KindPrecondition, "user %d changed (version %d, expected %d)", id, u.Version, version)
+		}
+		in, teams, err := change(u, func() ([]store.UserTeam, error) { return tx.UserTeams(ctx, id) })
+		if err != nil {
+			return err
+		}
+		email, err := in.normalize(op)
+		if err != nil {
+			return err
 		}
 		if !strings.EqualFold(email, u.Email) {
 			if err := checkDomain(ctx, tx, op, u.EnterpriseID, email); err != nil {
