@@ -97,8 +97,9 @@ Feature: Filters select the resources a list returns
     decoded (RFC 3986 §2.1 percent-encoding, the WHATWG form encoding of '&'-separated parameters) is such a
     filter. A server that skips the undecodable parameter answers the unfiltered list, and an IdP that takes the
     first result links the wrong account.
+    Level: SHOULD, not MUST: RFC 7644 Table 9 names invalidFilter for a filter that cannot be read, without MUST.
 
-    @must
+    @should
     Scenario Outline: A filter followed by <problem> is refused
       When the identity provider lists users with the raw text "<raw>" after the filter userName eq "{alice}"
       Then the answer has status 400 and scimType "invalidFilter"
