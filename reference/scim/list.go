@@ -83,7 +83,7 @@ func (a *API) parseList(q *request, rt *schema.ResourceType) (listParams, error)
 		if err := filter.Validate(e, rt); err != nil {
 			return p, err
 		}
-		p.filter = e
+		p.filter = twinFilter(q.faults, rt, e)
 	}
 	if s := queryGet(v, "sortBy"); s != "" {
 		uri, rest := rt.SplitURN(s)

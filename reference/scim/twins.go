@@ -1,0 +1,157 @@
+package scim
+
+import (
+	"github.com/provkit/provkit/reference/scim/filter"
+	"github.com/provkit/provkit/reference/scim/schema"
+)
+
+// Wrong twins of the filter rules (RFC 7644 §3.4.2.2): each fault makes the
+// reference read a list filter the way a server with that bug does. They
+// rewrite the parsed filter, so the matcher itself stays the one the clean
+// reference uses.
+const (
+	FaultFilterCoAsSw            Fault = "scim-filter-co-as-sw"             // co tests a prefix
+	FaultFilterCoAsEw            Fault = "scim-filter-co-as-ew"             // co tests a suffix
+	FaultFilterSwAsCo            Fault = "scim-filter-sw-as-co"             // sw tests a substring
+	FaultFilterEwAsSw            Fault = "scim-filter-ew-as-sw"             // ew tests a prefix
+	FaultFilterEwAsCo            Fault = "scim-filter-ew-as-co"             // ew tests a substring
+	FaultFilterEqAsSw            Fault = "scim-filter-eq-as-sw"             // eq tests a prefix
+	FaultFilterNeIgnored         Fault = "scim-filter-ne-ignored"           // ne matches everything
+	FaultFilterNeCaseExact       Fault = "scim-filter-ne-case-exact"        // ne compares case-sensitively
+	FaultFilterNotIgnored        Fault = "scim-filter-not-ignored"          // not ( x ) read as x
+	FaultFilterGtAsGe            Fault = "scim-filter-gt-as-ge"             // gt includes equal values
+	FaultFilterGeAsGt            Fault = "scim-filter-ge-as-gt"             // ge excludes equal values
+	FaultFilterLtAsLe            Fault = "scim-filter-lt-as-le"             // lt includes equal values
+	FaultFilterLeAsLt            Fault = "scim-filter-le-as-lt"             // le excludes equal values
+	FaultFilterOrderCaseExact    Fault = "scim-filter-order-case-exact"     // gt/ge/lt/le compare bytes, case-sensitively
+	FaultFilterSubstrCaseExact   Fault = "scim-filter-substring-case-exact" // co/sw/ew compare case-sensitively
+	FaultFilterEqCaseExact       Fault = "scim-filter-eq-case-exact"        // eq compares case-sensitively, every attribute
+	FaultFilterSubAttrCaseExact  Fault = "scim-filter-sub-attr-case-exact"  // sub-attributes (emails.value) compare case-sensitively
+	FaultFilterCaseExactIgnored  Fault = "scim-filter-case-exact-ignored"   // caseExact attributes (externalId) compare case-insensitively
+	FaultFilterAndAsOr           Fault = "scim-filter-and-as-or"            // and read as or
+	FaultFilterOrBindsTighter    Fault = "scim-filter-or-binds-tighter"     // a or b and c read as (a or b) and c
+	FaultFilterNamesCaseExact    Fault = "scim-filter-names-case-exact"     // attribute names must be written in the schema's case
+	FaultFilterSubNamesCaseExact Fault = "scim-filter-sub-names-case-exact" // sub-attribute names must be written in the schema's case
+	FaultFilterValuePathAny      Fault = "scim-filter-value-path-any"       // a value filter's tests may hold on different values
+	FaultFilterValuePathIgnored  Fault = "scim-filter-value-path-ignored"   // attr[filter] read as attr pr
+)
+
+// twinFilter rewrites a parsed, validated list filter for the filter faults
+// that are on; with none on it returns e unchanged.
+func twinFilter(fs Faults, rt *schema.ResourceType, e filter.Expr) filter.Expr {
+	if len(fs) == 0 {
+		return e
+	}
+	return twinExpr(fs, rt, e, filter.AttrPath{})
+}
+
+var opTwins = map[Fault][2]string{
+	FaultFilterCoAsSw: {"co", "sw"}, FaultFilterCoAsEw: {"co", "ew"}, FaultFilterSwAsCo: {"sw", "co"},
+	FaultFilterEwAsSw: {"ew", "sw"}, FaultFilterEwAsCo: {"ew", "co"}, FaultFilterEqAsSw: {"eq", "sw"},
+	FaultFilterGtAsGe: {"gt", "ge"}, FaultFilterGeAsGt: {"ge", "gt"}, FaultFilterLtAsLe: {"lt", "le"},
+	FaultFilterLeAsLt: {"le", "lt"},
+}
+
+// twinExpr rewrites e; parent is the attribute of the enclosing value path.
+func twinExpr(fs Faults, rt *schema.ResourceType, e filter.Expr, parent filter.AttrPath) filter.Expr {
+	switch e := e.(type) {
+	case *filter.Logical:
+		l, r := twinExpr(fs, rt, e.Left, parent), twinExpr(fs, rt, e.Right, parent)
+		op := e.Op
+		if op == "and" && fs.Has(FaultFilterAndAsOr) {
+			op = "or"
+		}
+		if rl, ok := r.(*filter.Logical); ok && op == "or" && rl.Op == "and" && fs.Has(FaultFilterOrBindsTighter) {
+			return &filter.Logical{Op: "and", Left: &filter.Logical{Op: "or", Left: l, Right: rl.Left}, Right: rl.Right}
+		}
+		return &filter.Logical{Op: op, Left: l, Right: r}
+	case *filter.Not:
+		x := twinExpr(fs, rt, e.X, parent)
+		if fs.Has(FaultFilterNotIgnored) {
+			return x
+		}
+		return &filter.Not{X: x}
+	case *filter.ValuePath:
+		if fs.Has(FaultFilterValuePathIgnored) {
+			return twinExpr(fs, rt, &filter.Compare{Attr: e.Attr, Op: "pr"}, parent)
+		}
+		if fs.Has(FaultFilterValuePathAny) {
+			return twinExpr(fs, rt, flattenValuePath(e.Filter, e.Attr), parent)
+		}
+		return &filter.ValuePath{Attr: e.Attr, Filter: twinExpr(fs, rt, e.Filter, e.Attr)}
+	case *filter.Compare:
+		c := *e
+		for f, ops := range opTwins {
+			if fs.Has(f) && e.Op == ops[0] {
+				c.Op = ops[1]
+			}
+		}
+		if fs.Has(FaultFilterNeIgnored) && e.Op == "ne" {
+			return &filter.Logical{Op: "or", Left: &filter.Compare{Attr: e.Attr, Op: "pr"},
+				Right: &filter.Not{X: &filter.Compare{Attr: e.Attr, Op: "pr"}}}
+		}
+		sub := parent.Name != "" || c.Attr.Sub != ""
+		switch {
+		case fs.Has(FaultFilterNeCaseExact) && e.Op == "ne",
+			fs.Has(FaultFilterEqCaseExact) && e.Op == "eq",
+			fs.Has(FaultFilterOrderCaseExact) && (e.Op == "gt" || e.Op == "ge" || e.Op == "lt" || e.Op == "le"),
+			fs.Has(FaultFilterSubstrCaseExact) && (e.Op == "co" || e.Op == "sw" || e.Op == "ew"),
+			fs.Has(FaultFilterSubAttrCaseExact) && sub:
+			c.Case = filter.CaseAlwaysExact
+		case fs.Has(FaultFilterCaseExactIgnored):
+			c.Case = filter.CaseNeverExact
+		}
+		if (fs.Has(FaultFilterNamesCaseExact) || fs.Has(FaultFilterSubNamesCaseExact)) && !namedExactly(fs, rt, c.Attr, parent) {
+			c.Attr = filter.AttrPath{Name: "noSuchAttribute"}
+		}
+		return &c
+	}
+	return e
+}
+
+// flattenValuePath turns the value filter of attr[...] into tests on
+// attr.sub, each free to hold on a different value (FaultFilterValuePathAny).
+func flattenValuePath(e filter.Expr, attr filter.AttrPath) filter.Expr {
+	switch e := e.(type) {
+	case *filter.Logical:
+		return &filter.Logical{Op: e.Op, Left: flattenValuePath(e.Left, attr), Right: flattenValuePath(e.Right, attr)}
+	case *filter.Not:
+		return &filter.Not{X: flattenValuePath(e.X, attr)}
+	case *filter.Compare:
+		c := *e
+		c.Attr = filter.AttrPath{URI: attr.URI, Name: attr.Name, Sub: e.Attr.Name}
+		return &c
+	}
+	return e
+}
+
+// namedExactly reports whether a filter names the attribute in the schema's
+// own case (top-level name unless only sub-attribute names are checked).
+func namedExactly(fs Faults, rt *schema.ResourceType, a, parent filter.AttrPath) bool {
+	name, sub := a.Name, a.Sub
+	if parent.Name != "" {
+		name, sub = parent.Name, a.Name
+	}
+	top, rest := name, ""
+	for i := 0; i < len(name); i++ {
+		if name[i] == '.' {
+			top, rest = name[:i], name[i+1:]
+			break
+		}
+	}
+	if sub == "" {
+		sub = rest
+	}
+	uri := a.URI
+	if parent.Name != "" {
+		uri = parent.URI
+	}
+	ref, ok := rt.Lookup(uri, top, sub)
+	if !ok {
+		return true
+	}
+	if sub != "" && sub != ref.Sub {
+		return false
+	}
+	return fs.Has(FaultFilterSubNamesCaseExact) && !fs.Has(FaultFilterNamesCaseExact) || top == ref.Name
+}
