@@ -315,7 +315,7 @@ func (a *API) listGroups(q *request) {
 		maps = append(maps, m)
 	}
 	if p.sortBy != "" {
-		sortMaps(rt, maps, p.sortBy, p.sortDesc)
+		sortList(q.faults, rt, maps, p)
 	}
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)

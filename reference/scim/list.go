@@ -114,7 +114,7 @@ func (p listParams) page(n int) (lo, hi int) {
 // sortMaps sorts resources by p.sortBy (RFC 7644 §3.4.2.3): values compared
 // by type, strings case-insensitively unless caseExact, resources without a
 // value last in ascending order; ties broken by id for a stable order.
-func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc bool) {
+func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc, exact bool) {
 	uri, rest := rt.SplitURN(by)
 	name, sub, _ := strings.Cut(rest, ".")
 	ref, _ := rt.Lookup(uri, name, sub)
@@ -127,7 +127,7 @@ func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc bool
 	}
 	ks := make([]keyed, len(ms))
 	for i, m := range ms {
-		v := sortValue(m, keys, ref.Attr != nil && ref.Attr.CaseExact)
+		v := sortValue(m, keys, exact || ref.Attr != nil && ref.Attr.CaseExact)
 		id, _ := m["id"].(string)
 		ks[i] = keyed{m: m, v: v, has: v != nil, id: id}
 	}

@@ -1,6 +1,8 @@
 package scim
 
 import (
+	"strings"
+
 	"github.com/provkit/provkit/reference/scim/filter"
 	"github.com/provkit/provkit/reference/scim/schema"
 )
@@ -154,4 +156,25 @@ func namedExactly(fs Faults, rt *schema.ResourceType, a, parent filter.AttrPath)
 		return false
 	}
 	return fs.Has(FaultFilterSubNamesCaseExact) && !fs.Has(FaultFilterNamesCaseExact) || top == ref.Name
+}
+
+// Wrong twins of the sorting rule (RFC 7644 §3.4.2.3).
+const (
+	FaultSortCaseExact      Fault = "scim-sort-case-exact"       // strings sorted by bytes, upper case first
+	FaultSortPageFirst      Fault = "scim-sort-page-first"       // the page is cut first, then sorted
+	FaultSortOrderInverted  Fault = "scim-sort-order-inverted"   // ascending and descending swapped
+	FaultSortSubAttrIgnored Fault = "scim-sort-sub-attr-ignored" // sortBy a sub-attribute leaves the list unsorted
+)
+
+// sortList sorts a list's matches by p.sortBy (sortMaps), or the way a
+// server with one of the sort faults does.
+func sortList(fs Faults, rt *schema.ResourceType, maps []map[string]any, p listParams) {
+	if fs.Has(FaultSortSubAttrIgnored) && strings.Contains(p.sortBy, ".") {
+		return
+	}
+	if fs.Has(FaultSortPageFirst) {
+		lo, hi := p.page(len(maps))
+		maps = maps[lo:hi]
+	}
+	sortMaps(rt, maps, p.sortBy, p.sortDesc != fs.Has(FaultSortOrderInverted), fs.Has(FaultSortCaseExact))
 }

@@ -466,7 +466,7 @@ func (a *API) listUsers(q *request) {
 		maps = append(maps, m)
 	}
 	if p.sortBy != "" {
-		sortMaps(rt, maps, p.sortBy, p.sortDesc)
+		sortList(q.faults, rt, maps, p)
 	}
 	a.writeMaps(q, rt, maps, p)
 }
