@@ -192,7 +192,8 @@ func (w *World) groupBody(name string, memberIDs []string) map[string]any {
 }
 
 func (w *World) rememberGroup(name string, ex *scimclient.Exchange) *group {
-	g := &group{name: name, id: ex.Get("id").String(), displayName: ex.Get("displayName").String(), externalID: ex.Get("externalId").String()}
+	g := &group{name: name, id: ex.Get("id").String(), displayName: ex.Get("displayName").String(), externalID: ex.Get("externalId").String(),
+		version: versionOf(ex)}
 	if g.displayName == "" {
 		g.displayName = w.groupDisplayName(name)
 	}

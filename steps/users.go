@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/provkit/provkit/internal/scimclient"
 )
@@ -272,18 +273,41 @@ func (r reg) users() {
 		}
 		return nil
 	})
-	r.s1(`^the user "([^"]*)" has a new version$`, func(w *World, name string) error {
-		u, err := w.mustUser(name)
-		if err != nil {
-			return err
+	r.s2(`^the (user|group) "([^"]*)" has a new version$`, func(w *World, kind, name string) error {
+		var before string
+		if kind == "user" {
+			u, err := w.mustUser(name)
+			if err != nil {
+				return err
+			}
+			before = u.version
+		} else {
+			g, err := w.mustGroup(name)
+			if err != nil {
+				return err
+			}
+			before = g.version
 		}
-		ex, err := w.read("user", name)
+		ex, err := w.read(kind, name)
 		if err != nil {
 			return err
 		}
 		v := versionOf(ex)
-		if u.version == "" || v == "" || v == u.version {
-			return mismatch(ex, "version", "other than "+strconv.Quote(u.version), strconv.Quote(v), "expected a version other than %q after the change, got %q", u.version, v)
+		if before == "" || v == "" || v == before {
+			return mismatch(ex, "version", "other than "+strconv.Quote(before), strconv.Quote(v), "expected a version other than %q after the change, got %q", before, v)
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" was last modified after it was created$`, func(w *World, name string) error {
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		c, errC := time.Parse(time.RFC3339, ex.Get("meta.created").String())
+		m, errM := time.Parse(time.RFC3339, ex.Get("meta.lastModified").String())
+		if ex.Status != http.StatusOK || errC != nil || errM != nil || !m.After(c) {
+			return mismatch(ex, "meta.lastModified", "a time after meta.created "+ex.Get("meta.created").String(), valueOrStatus(ex, ex.Get("meta.lastModified")),
+				"expected meta.lastModified after meta.created %s, got %s", ex.Get("meta.created").String(), orAbsent(ex.Get("meta.lastModified")))
 		}
 		return nil
 	})

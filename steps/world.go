@@ -64,6 +64,7 @@ type user struct {
 
 type group struct {
 	name, displayName, externalID, id string
+	version                           string // as created
 	other                             bool
 }
 

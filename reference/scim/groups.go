@@ -50,7 +50,7 @@ func (a *API) respondGroup(q *request, status int, t directory.Team) {
 		q.fail(err)
 		return
 	}
-	writeResource(q.w, status, body, t.Version, q.base+"/Groups/"+t.ID)
+	writeResource(q.w, status, body, q.answeredVersion(t.Version), q.base+"/Groups/"+t.ID)
 }
 
 func (a *API) getGroup(q *request, id string) {
@@ -59,7 +59,7 @@ func (a *API) getGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	if inm := q.r.Header.Get("If-None-Match"); inm != "" && (inm == etag(t.Version) || inm == "*") {
+	if q.notModified(t.Version, true) {
 		q.w.Header().Set("ETag", etag(t.Version))
 		q.w.WriteHeader(http.StatusNotModified)
 		return

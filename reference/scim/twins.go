@@ -1,7 +1,12 @@
 package scim
 
 import (
+	"context"
+	"net/http"
 	"strings"
+
+	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/store"
 
 	"github.com/provkit/provkit/reference/scim/filter"
 	"github.com/provkit/provkit/reference/scim/schema"
@@ -177,4 +182,51 @@ func sortList(fs Faults, rt *schema.ResourceType, maps []map[string]any, p listP
 		maps = maps[lo:hi]
 	}
 	sortMaps(rt, maps, p.sortBy, p.sortDesc != fs.Has(FaultSortOrderInverted), fs.Has(FaultSortCaseExact))
+}
+
+// Wrong twins of the versioning rules (RFC 7644 §3.14).
+const (
+	FaultIfMatchIgnoredOnDelete Fault = "scim-if-match-ignored-on-delete" // DELETE does not check If-Match
+	FaultIfMatchIgnoredOnPut    Fault = "scim-if-match-ignored-on-put"    // PUT does not check If-Match
+	FaultIfMatchIgnoredOnGroups Fault = "scim-if-match-ignored-on-groups" // only users' changes check If-Match
+	FaultIfMatchStarRefused     Fault = "scim-if-match-star-refused"      // If-Match: * is read as a version and fails
+	FaultIfNoneMatchAny         Fault = "scim-if-none-match-any"          // any If-None-Match answers 304, an old version too
+	FaultIfNoneMatchUsersOnly   Fault = "scim-if-none-match-users-only"   // groups ignore If-None-Match
+	FaultVersionFrozenOnPut     Fault = "scim-version-frozen-on-put"      // PUT keeps the version
+	FaultETagStaleOnWrite       Fault = "scim-etag-stale-on-write"        // the ETag of a PUT/PATCH answer is the version before the change
+)
+
+// ignoresIfMatch is FaultIgnoreIfMatch and its partial twins.
+func (q *request) ignoresIfMatch() bool {
+	fs := q.faults
+	return fs.Has(FaultIgnoreIfMatch) ||
+		fs.Has(FaultIfMatchIgnoredOnDelete) && q.r.Method == http.MethodDelete ||
+		fs.Has(FaultIfMatchIgnoredOnPut) && q.r.Method == http.MethodPut ||
+		fs.Has(FaultIfMatchIgnoredOnGroups) && strings.Contains(q.r.URL.Path, "/Groups/")
+}
+
+// notModified reports whether a read carrying If-None-Match answers 304: the
+// header names the current version, or is *.
+func (q *request) notModified(version int64, group bool) bool {
+	inm := q.r.Header.Get("If-None-Match")
+	if inm == "" || group && q.faults.Has(FaultIfNoneMatchUsersOnly) {
+		return false
+	}
+	return inm == etag(version) || inm == "*" || q.faults.Has(FaultIfNoneMatchAny)
+}
+
+// answeredVersion is the version a resource's answer names in its ETag.
+func (q *request) answeredVersion(v int64) int64 {
+	if q.faults.Has(FaultETagStaleOnWrite) && (q.r.Method == http.MethodPut || q.r.Method == http.MethodPatch) {
+		return v - 1
+	}
+	return v
+}
+
+// unbumpUser gives an updated user its previous version back
+// (FaultVersionFrozenOnPut).
+func (a *API) unbumpUser(q *request, u directory.User) (directory.User, error) {
+	u.Version--
+	err := a.svc.Store().Update(context.WithoutCancel(q.ctx), func(tx store.Tx) error { return tx.UpdateUser(q.ctx, u) })
+	return u, err
 }

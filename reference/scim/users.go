@@ -51,7 +51,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 // ifMatch returns the version an If-Match header requires, or AnyVersion.
 func (q *request) ifMatch() (int64, error) {
 	h := strings.TrimSpace(q.r.Header.Get("If-Match"))
-	if h == "" || h == "*" || q.faults.Has(FaultIgnoreIfMatch) {
+	if h == "" || h == "*" && !q.faults.Has(FaultIfMatchStarRefused) || q.ignoresIfMatch() {
 		return service.AnyVersion, nil
 	}
 	v := strings.TrimPrefix(h, "W/")
@@ -145,7 +145,7 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 		q.fail(err)
 		return
 	}
-	writeResource(q.w, status, body, u.Version, loc)
+	writeResource(q.w, status, body, q.answeredVersion(u.Version), loc)
 }
 
 func (a *API) projectedUser(q *request, u directory.User, attrs, excl []string) ([]byte, error) {
@@ -167,7 +167,7 @@ func (a *API) getUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	if inm := q.r.Header.Get("If-None-Match"); inm != "" && (inm == etag(u.Version) || inm == "*") {
+	if q.notModified(u.Version, false) {
 		q.w.Header().Set("ETag", etag(u.Version))
 		q.w.WriteHeader(http.StatusNotModified)
 		return
@@ -246,6 +246,9 @@ func (a *API) replaceUser(q *request, sid string) {
 		return
 	}
 	u, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, nil)
+	if err == nil && q.faults.Has(FaultVersionFrozenOnPut) {
+		u, err = a.unbumpUser(q, u)
+	}
 	if err != nil {
 		q.fail(err)
 		return

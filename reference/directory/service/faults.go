@@ -23,6 +23,9 @@ const (
 	FaultApproveInvited     Fault = "keeper-approve-invited"      // approval also approves invited users' memberships
 	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
 	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
+	// wrong twins of the versioning rules (RFC 7644 §3.14, RFC 7643 §3.1 meta)
+	FaultVersionFrozenOnMembers Fault = "rfc-version-frozen-on-members" // a membership change keeps the group's version
+	FaultLastModifiedFrozen     Fault = "rfc-last-modified-frozen"      // an update of a user keeps its lastModified
 )
 
 // WithFaults switches faults on (tests only).

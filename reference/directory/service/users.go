@@ -237,7 +237,9 @@ func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in 
 		wasLocked := u.Locked
 		in.apply(&u, email)
 		u.Version++
-		u.Modified = s.stamp()
+		if !s.fault(FaultLastModifiedFrozen) {
+			u.Modified = s.stamp()
+		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
@@ -362,7 +364,9 @@ func (s *Service) bumpTeam(ctx context.Context, tx store.Tx, id string) error {
 	if err != nil {
 		return err
 	}
-	t.Version++
+	if !s.fault(FaultVersionFrozenOnMembers) {
+		t.Version++
+	}
 	t.Modified = s.stamp()
 	return tx.UpdateTeam(ctx, t)
 }
