@@ -149,6 +149,29 @@ func (r reg) users() {
 		w.last = ex
 		return err
 	})
+	r.s2(`^the identity provider (replaces|patches|deletes) an unknown (user|group)$`, func(w *World, verb, kind string) error {
+		path, body := "/Users/"+unknownUserID(), any(w.userBody("ghost"))
+		if kind == "group" {
+			path, body = "/Groups/"+randomID(22), w.groupBody("ghost", nil)
+		}
+		method := map[string]string{"replaces": http.MethodPut, "patches": http.MethodPatch, "deletes": http.MethodDelete}[verb]
+		switch verb {
+		case "patches":
+			body = patchBody(map[string]any{"op": "replace", "path": "displayName", "value": w.scope + " ghost"})
+		case "deletes":
+			body = nil
+		}
+		ex, err := w.do(method, path, body)
+		if err == nil && ex.OK() && ex.Get("id").String() != "" { // a wrong upsert: do not leave it behind
+			if kind == "user" {
+				w.removeUserAtEnd(ex.Get("id").String(), w.c)
+			} else {
+				w.removeGroupAtEnd(ex.Get("id").String(), w.c)
+			}
+		}
+		w.last = ex
+		return err
+	})
 	r.s2(`^the identity provider deletes the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {
 		path, err := w.pathOf(kind, name)
 		if err != nil {
@@ -256,6 +279,21 @@ func (r reg) users() {
 		}
 		if got := ex.Get(path); ex.Status != http.StatusOK || (got.Exists() && !isEmpty(got)) {
 			return mismatch(ex, path, "nothing", valueOrStatus(ex, got), "expected the %s %s to have no %s, got %s", kind, name, path, got.Raw)
+		}
+		return nil
+	})
+	r.s2(`^the user "([^"]*)" has exactly one primary email, "([^"]*)"$`, func(w *World, name, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		got := values(ex.Get(`emails.#(primary==true)#`))
+		if ex.Status != http.StatusOK || len(got) != 1 || got[0] != want {
+			return mismatch(ex, "the primary emails", strconv.Quote(want), valueOrStatus(ex, ex.Get(`emails.#(primary==true)#.value`)), "expected exactly one primary email, %q", want)
 		}
 		return nil
 	})
@@ -419,6 +457,6 @@ func versionOf(ex *scimclient.Exchange) string {
 
 // unknownUserID is an id no user has: 18 random digits.
 func unknownUserID() string {
-	n, _ := rand.Int(rand.Reader, big.NewInt(8e17))
+	n, _ := rand.Int(rand.Reader, big.NewInt(1e17))
 	return fmt.Sprintf("9%017d", n)
 }

@@ -17,6 +17,33 @@ Feature: PATCH changes part of a resource
       Then the user "alice" has displayName "Alice Liddell"
 
     @must
+    Example: A PATCH answer shows the change
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "replace", "path": "displayName", "value": "Alice Liddell"}]
+        """
+      Then the answer has no body or shows displayName "Alice Liddell"
+
+    @must
+    Example: Adding an email keeps the ones the user has
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "emails", "value": [{"value": "{scope}-alice@example.com", "type": "home"}]}]
+        """
+      Then the user "alice" has the work email "{alice}"
+
+    @must
+    Example: A new primary email takes primary from the old one
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "emails", "value": [{"value": "{scope}-alice@example.com", "type": "home", "primary": true}]}]
+        """
+      Then the user "alice" has exactly one primary email, "{scope}-alice@example.com"
+
+    @must
     Example: Adding a value the user did not have
       Given the user "dave" exists
       When the identity provider patches the user "dave" with:
@@ -117,6 +144,24 @@ Feature: PATCH changes part of a resource
         """
       Then the user "alice" has the work email "{scope}.alice.l@example.com"
 
+    @must
+    Example: Replacing the work email through a value path leaves the home email
+      Given the user "erin" exists
+      When the identity provider patches the user "erin" with:
+        """
+        [{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "{scope}.erin.l@example.com"}]
+        """
+      Then the user "erin" has emails.#(type=="home").value "{erin.home}"
+
+    @must
+    Example: Removing the home email through a value path keeps the work email
+      Given the user "erin" exists
+      When the identity provider patches the user "erin" with:
+        """
+        [{"op": "remove", "path": "emails[type eq \"home\"]"}]
+        """
+      Then the user "erin" has the work email "{erin}"
+
   @member-removal
   Rule: Removing a member removes that member only
 
@@ -128,6 +173,15 @@ Feature: PATCH changes part of a resource
         [{"op": "remove", "path": "members[value eq \"{alice.id}\"]"}]
         """
       Then the group "ops" has exactly the members "bob"
+
+    @must
+    Example: Removing one of three members keeps the other two
+      Given the group "ops" has the members "alice", "bob" and "carol"
+      When the identity provider patches the group "ops" with:
+        """
+        [{"op": "remove", "path": "members[value eq \"{bob.id}\"]"}]
+        """
+      Then the group "ops" has exactly the members "alice" and "carol"
 
   @members-replace
   Rule: Replacing members sets the list to exactly the values given
@@ -206,3 +260,16 @@ Feature: PATCH changes part of a resource
         | a remove without a path       | [{"op": "remove"}]                                    | noTarget      |
         | an unknown operation          | [{"op": "merge", "path": "displayName", "value": "x"}] | invalidSyntax |
         | a path that does not parse    | [{"op": "replace", "path": "emails[type eq", "value": "x"}] | invalidPath |
+
+  @not-found
+  Rule: A PATCH of an unknown id is 404 Not Found (RFC 7644 §3.12)
+
+    @must
+    Scenario Outline: Patching an unknown <resource> answers 404
+      When the identity provider patches an unknown <resource>
+      Then the answer has status 404
+
+      Examples:
+        | resource |
+        | user     |
+        | group    |

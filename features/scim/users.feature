@@ -40,6 +40,12 @@ Feature: Users are created, read and deleted
         | name.givenName  | Alice           |
         | name.familyName | Smith           |
 
+    @should
+    Example: A provisioned user keeps every email with its type and primary flag
+      When the identity provider provisions the user "erin"
+      Then the answer's emails.#(type=="home").value is "{erin.home}"
+      And the user "erin" has exactly one primary email, "{erin}"
+
   @rfc7644 @username-required
   Rule: userName is required (RFC 7643 §4.1)
 
@@ -74,6 +80,18 @@ Feature: Users are created, read and deleted
         | resource |
         | user     |
         | group    |
+
+    @must
+    Scenario Outline: <action> an unknown <resource> answers 404
+      When the identity provider <verb> an unknown <resource>
+      Then the answer has status 404
+
+      Examples:
+        | action    | verb     | resource |
+        | Replacing | replaces | user     |
+        | Deleting  | deletes  | user     |
+        | Replacing | replaces | group    |
+        | Deleting  | deletes  | group    |
 
   @rfc7644 @delete-answers-204
   Rule: A successful DELETE answers 204 No Content

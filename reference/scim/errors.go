@@ -72,6 +72,9 @@ func writeFaultyError(w http.ResponseWriter, err error) {
 }
 
 func (q *request) fail(err error) {
+	if q.unknownWrite(err) {
+		return
+	}
 	if q.faults.Has(FaultBadErrorBody) {
 		writeFaultyError(q.w, err)
 		return

@@ -181,7 +181,7 @@ func (a *API) patchGroup(q *request, id string) {
 			in = &ti
 		}
 		readMembers := false
-		mops, err := memberOps(rt, "members", changes, func() ([]any, error) {
+		curMembers := func() ([]any, error) {
 			readMembers = true
 			ms, err := a.svc.Store().TeamMembers(q.ctx, t.ID)
 			if err != nil {
@@ -189,7 +189,11 @@ func (a *API) patchGroup(q *request, id string) {
 			}
 			list, _ := teamMap(t, ms, true, q.base)["members"].([]any)
 			return list, nil
-		})
+		}
+		mops, err := memberOps(rt, "members", changes, curMembers)
+		if err == nil {
+			mops, err = twinMemberOps(q.faults, mops, curMembers)
+		}
 		if err != nil {
 			q.fail(err)
 			return
@@ -277,7 +281,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	if paged {
@@ -293,7 +297,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filtered or sorted: the filter may name members, so evaluate on the
@@ -338,7 +342,7 @@ func (a *API) listGroups(q *request) {
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, items)
+	writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
 }
 
 // filterNames reports whether a filter mentions the attribute.

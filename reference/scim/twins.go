@@ -2,10 +2,13 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
+	"github.com/provkit/provkit/reference/directory/service"
+	"github.com/provkit/provkit/reference/scim/patch"
 	"github.com/provkit/provkit/reference/store"
 
 	"github.com/provkit/provkit/reference/scim/filter"
@@ -229,4 +232,177 @@ func (a *API) unbumpUser(q *request, u directory.User) (directory.User, error) {
 	u.Version--
 	err := a.svc.Store().Update(context.WithoutCancel(q.ctx), func(tx store.Tx) error { return tx.UpdateUser(q.ctx, u) })
 	return u, err
+}
+
+// Wrong twins of writes: unknown ids, write answers, list entries,
+// multi-valued attributes and member lists.
+const (
+	FaultPutUnknownCreates      Fault = "scim-put-unknown-creates"           // PUT /Users/{unknown id} creates a user
+	FaultPatchUnknownNoContent  Fault = "scim-patch-unknown-204"             // PATCH of an unknown id answers 204
+	FaultDeleteUnknownNoContent Fault = "scim-delete-unknown-204"            // DELETE of an unknown id answers 204
+	FaultPatchAnswersBefore     Fault = "scim-patch-answers-before"          // a user PATCH answers the user as it was before
+	FaultPutAnswersBefore       Fault = "scim-put-answers-before"            // a PUT answers the resource as it was before
+	FaultListSummary            Fault = "scim-list-summary"                  // list entries carry only schemas, id, the name attribute and meta
+	FaultListEmailsDropped      Fault = "scim-list-emails-dropped"           // list entries carry no emails
+	FaultListMembersDropped     Fault = "scim-list-members-dropped"          // group list entries carry no members
+	FaultEmailsFirstOnly        Fault = "scim-emails-first-only"             // a user keeps only its first email
+	FaultEmailsPrimaryDropped   Fault = "scim-emails-primary-dropped"        // primary is not kept
+	FaultEmailsTypeDropped      Fault = "scim-emails-type-dropped"           // an email's type is not kept
+	FaultPrimaryNotExclusive    Fault = "scim-primary-not-exclusive"         // a new primary email leaves the old one primary
+	FaultEmailRemoveAll         Fault = "scim-email-remove-all"              // remove emails[filter] removes every email
+	FaultEmailAddReplaces       Fault = "scim-email-add-replaces"            // add emails replaces the list
+	FaultValuePathReplaceAll    Fault = "scim-value-path-replace-all"        // replace emails[filter].value changes every email
+	FaultMembersAddReplaces     Fault = "scim-members-add-replaces"          // adding members replaces the member list
+	FaultMemberRemoveFirst      Fault = "scim-member-remove-first"           // removing a member removes the first one(s) of the list
+	FaultMembersEmptyIgnored    Fault = "scim-members-empty-replace-ignored" // replacing members with [] changes nothing
+)
+
+// unknownWrite answers a write to an unknown id the way a server with
+// FaultPatchUnknownNoContent or FaultDeleteUnknownNoContent does; it reports
+// whether it answered.
+func (q *request) unknownWrite(err error) bool {
+	if toSCIM(err).Status != http.StatusNotFound {
+		return false
+	}
+	if q.r.Method == http.MethodPatch && q.faults.Has(FaultPatchUnknownNoContent) ||
+		q.r.Method == http.MethodDelete && q.faults.Has(FaultDeleteUnknownNoContent) {
+		q.w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// twinItems edits the encoded entries of a list answer for the list faults.
+func twinItems(fs Faults, items [][]byte) [][]byte {
+	if !fs.Has(FaultListSummary) && !fs.Has(FaultListEmailsDropped) && !fs.Has(FaultListMembersDropped) {
+		return items
+	}
+	out := make([][]byte, 0, len(items))
+	for _, it := range items {
+		var m map[string]any
+		if json.Unmarshal(it, &m) != nil {
+			out = append(out, it)
+			continue
+		}
+		if fs.Has(FaultListSummary) {
+			for k := range m {
+				switch k {
+				case "schemas", "id", "userName", "displayName", "meta":
+					if k == "displayName" && m["userName"] != nil {
+						delete(m, k)
+					}
+				default:
+					delete(m, k)
+				}
+			}
+		}
+		if fs.Has(FaultListEmailsDropped) {
+			delete(m, "emails")
+		}
+		if fs.Has(FaultListMembersDropped) {
+			delete(m, "members")
+		}
+		b, _ := json.Marshal(m)
+		out = append(out, b)
+	}
+	return out
+}
+
+// twinEmails changes the emails a user is stored with for the email faults.
+func twinEmails(fs Faults, in *service.UserInput) {
+	if fs.Has(FaultEmailsFirstOnly) && len(in.Emails) > 1 {
+		in.Emails = in.Emails[:1]
+	}
+	for i := range in.Emails {
+		if fs.Has(FaultEmailsPrimaryDropped) {
+			in.Emails[i].Primary = false
+		}
+		if fs.Has(FaultEmailsTypeDropped) {
+			in.Emails[i].Type = ""
+		}
+	}
+}
+
+// twinOps rewrites a user PATCH's operations for the email faults.
+func twinOps(fs Faults, ops []patch.Operation) []patch.Operation {
+	out := make([]patch.Operation, len(ops))
+	for i, op := range ops {
+		p := strings.ToLower(op.Path)
+		switch {
+		case fs.Has(FaultEmailRemoveAll) && strings.EqualFold(op.Op, patch.OpRemove) && strings.HasPrefix(p, "emails["):
+			op.Path = "emails"
+		case fs.Has(FaultEmailAddReplaces) && strings.EqualFold(op.Op, patch.OpAdd) && p == "emails":
+			op.Op = patch.OpReplace
+		}
+		out[i] = op
+	}
+	return out
+}
+
+// replaceEveryEmail is FaultValuePathReplaceAll: a replace of
+// emails[filter].value sets the value of every email, not only the matching ones.
+func replaceEveryEmail(ops []patch.Operation, next map[string]any) {
+	for _, op := range ops {
+		p := strings.ToLower(op.Path)
+		if v, ok := op.Value.(string); ok && strings.EqualFold(op.Op, patch.OpReplace) && strings.HasPrefix(p, "emails[") && strings.HasSuffix(p, "].value") {
+			for _, e := range asObjects(next["emails"]) {
+				e["value"] = v
+			}
+		}
+	}
+}
+
+// keepOldPrimary is FaultPrimaryNotExclusive: the email that was primary
+// before the PATCH is primary again, next to the new one.
+func keepOldPrimary(cur, next map[string]any) {
+	var old string
+	for _, e := range asObjects(cur["emails"]) {
+		if e["primary"] == true {
+			old, _ = e["value"].(string)
+		}
+	}
+	for _, e := range asObjects(next["emails"]) {
+		if v, _ := e["value"].(string); v == old && old != "" {
+			e["primary"] = true
+		}
+	}
+}
+
+func asObjects(v any) []map[string]any {
+	arr, _ := v.([]any)
+	var out []map[string]any
+	for _, x := range arr {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// twinMemberOps rewrites membership changes for the member faults; cur reads
+// the current member (or group) list.
+func twinMemberOps(fs Faults, ops []service.MemberOp, cur func() ([]any, error)) ([]service.MemberOp, error) {
+	out := make([]service.MemberOp, 0, len(ops))
+	for _, mo := range ops {
+		switch {
+		case fs.Has(FaultMembersAddReplaces) && mo.Op == service.MembersAdd:
+			mo.Op = service.MembersReplace
+		case fs.Has(FaultMembersEmptyIgnored) && mo.Op == service.MembersReplace && len(mo.IDs) == 0:
+			continue
+		case fs.Has(FaultMemberRemoveFirst) && mo.Op == service.MembersRemove && len(mo.IDs) > 0:
+			list, err := cur()
+			if err != nil {
+				return nil, err
+			}
+			var ids []string
+			for _, e := range asObjects(list) {
+				if v, ok := e["value"].(string); ok && len(ids) < len(mo.IDs) {
+					ids = append(ids, v)
+				}
+			}
+			mo.IDs = ids
+		}
+		out = append(out, mo)
+	}
+	return out, nil
 }

@@ -204,6 +204,7 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if q.faults.Has(FaultIgnoreActive) {
 		in.Active = nil
 	}
+	twinEmails(q.faults, &in)
 	return in, groups, nil
 }
 
@@ -245,13 +246,26 @@ func (a *API) replaceUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
+	var before directory.User
+	if q.faults.Has(FaultPutAnswersBefore) {
+		before, _ = a.svc.GetUser(q.ctx, q.node, id)
+	}
 	u, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, nil)
 	if err == nil && q.faults.Has(FaultVersionFrozenOnPut) {
 		u, err = a.unbumpUser(q, u)
 	}
+	if directory.KindOf(err) == directory.KindNotFound && q.faults.Has(FaultPutUnknownCreates) {
+		if u, _, err = a.svc.CreateUser(q.ctx, q.node, in, nil); err == nil {
+			a.respondUser(q, http.StatusCreated, u)
+			return
+		}
+	}
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if q.faults.Has(FaultPutAnswersBefore) {
+		u = before
 	}
 	a.respondUser(q, http.StatusOK, u)
 }
@@ -319,7 +333,7 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", ops)
+	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", twinOps(q.faults, ops))
 	if err != nil {
 		q.fail(err)
 		return
@@ -346,14 +360,25 @@ func (a *API) patchUser(q *request, sid string) {
 			q.fail(err)
 			return
 		}
+		if q.faults.Has(FaultPrimaryNotExclusive) {
+			keepOldPrimary(cur, next)
+		}
+		if q.faults.Has(FaultValuePathReplaceAll) {
+			replaceEveryEmail(rest, next)
+		}
 		in := userInput(next)
 		if q.faults.Has(FaultIgnoreActive) {
 			in.Active = nil
 		}
-		mops, err := memberOps(schema.UserType, "groups", changes, func() ([]any, error) {
+		twinEmails(q.faults, &in)
+		curGroups := func() ([]any, error) {
 			g, _ := cur["groups"].([]any)
 			return g, nil
-		})
+		}
+		mops, err := memberOps(schema.UserType, "groups", changes, curGroups)
+		if err == nil {
+			mops, err = twinMemberOps(q.faults, mops, curGroups)
+		}
 		if err != nil {
 			q.fail(err)
 			return
@@ -365,6 +390,9 @@ func (a *API) patchUser(q *request, sid string) {
 		if err != nil {
 			q.fail(err)
 			return
+		}
+		if q.faults.Has(FaultPatchAnswersBefore) {
+			nu = u
 		}
 		a.respondUser(q, http.StatusOK, nu)
 		return
@@ -442,7 +470,7 @@ func (a *API) listUsers(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filter and/or sort: candidates from an index when the filter allows it,
@@ -498,7 +526,7 @@ func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]a
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, items)
+	writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
 }
 
 // userCandidates narrows a filter to an index lookup when it has a top-level
