@@ -115,6 +115,17 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-approve-invited", rules: "@approval-waits-for-user"},
 	{fault: "keeper-cross-node-refs", rules: "@same-node-references,@no-root-endpoint"},
 
+	// wrong twins of Keeper's rules (reference/directory/service/faults.go)
+	{fault: "keeper-email-case-sensitive", rules: "@email-unique-globally,@idp-email-owned", scenarios: `without regard to case$`},
+	{fault: "keeper-link-case-sensitive", rules: "@same-node-link", scenarios: `in upper case links to her$`},
+	{fault: "keeper-unique-names-case-exact", rules: "@unique-group-names", scenarios: `differ only in case`},
+	{fault: "keeper-reserved-domain-case-exact", rules: "@reserved-domain", scenarios: `written in upper case`},
+	{fault: "keeper-reactivate-ignored", rules: "@active-locks,@patch-active", scenarios: `^(active true unlocks a locked user|Reactivating a deactivated user)$`},
+	{fault: "scim-excluded-lists-only", rules: "@exclude-members", scenarios: `^(Reading a group without its members|Changing a group while excluding members)`},
+	{fault: "scim-excluded-keeps-id-only", rules: "@exclude-members", scenarios: `^Reading a group without its members$`},
+	{fault: "scim-locked-unlisted", rules: "@lock-on-delete", scenarios: `still found by userName$`},
+	{fault: "keeper-delete-keeps-active", rules: "@lock-on-delete", scenarios: `^(An identity provider deprovisions Alice|An administrator sees the deprovisioned user locked)$`},
+
 	// SAML SP guards (reference/sso/faults.go) and JIT rules (reference/directory/service/sso.go)
 	{fault: "sso-accept-unsigned", rules: "@saml-signature-required"},
 	{fault: "sso-sign-policy-ignored", rules: "@saml-sign-policy"},

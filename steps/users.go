@@ -104,6 +104,21 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" (?:again )?with the address in upper case$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		un := strings.ToUpper(w.userName(name))
+		b["userName"] = un
+		b["emails"] = []any{map[string]any{"value": un, "type": "work", "primary": true}}
+		ex, err := w.do(http.MethodPost, "/Users", b)
+		if err != nil {
+			return err
+		}
+		w.last = ex
+		if prev, ok := w.users[name]; ex.Status == http.StatusCreated && (!ok || ex.Get("id").String() != prev.id) {
+			w.removeUserAtEnd(ex.Get("id").String(), w.c)
+		}
+		return nil
+	})
 	r.s2(`^the identity provider provisions the user "([^"]*)" into the group "([^"]*)"$`, func(w *World, name, gname string) error {
 		g, err := w.mustGroup(gname)
 		if err != nil {

@@ -22,8 +22,11 @@ func groupNotFound(id string) error {
 // excludedAttributes=members keeps group reads cheap).
 func (a *API) groupJSON(q *request, t directory.Team, attrs, excl []string) ([]byte, error) {
 	rt := schema.GroupType
-	if q.faults.Has(FaultIgnoreExcluded) {
+	if q.faults.Has(FaultIgnoreExcluded) || q.faults.Has(FaultExcludedListsOnly) {
 		attrs, excl = nil, nil
+	}
+	if q.faults.Has(FaultExcludedKeepsIDOnly) && excl != nil {
+		attrs, excl = []string{"id"}, nil
 	}
 	withMembers := rt.Wants(attrs, excl, "members")
 	if !withMembers && attrs == nil && len(excl) == 1 {

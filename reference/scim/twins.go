@@ -255,6 +255,9 @@ const (
 	FaultMembersAddReplaces     Fault = "scim-members-add-replaces"          // adding members replaces the member list
 	FaultMemberRemoveFirst      Fault = "scim-member-remove-first"           // removing a member removes the first one(s) of the list
 	FaultMembersEmptyIgnored    Fault = "scim-members-empty-replace-ignored" // replacing members with [] changes nothing
+	FaultExcludedListsOnly      Fault = "scim-excluded-lists-only"           // excludedAttributes is honoured on group lists only, not on reads and writes
+	FaultExcludedKeepsIDOnly    Fault = "scim-excluded-keeps-id-only"        // excludedAttributes on a group leaves only its id
+	FaultLockedUnlisted         Fault = "scim-locked-unlisted"               // a locked (deprovisioned) user is left out of filtered lists
 )
 
 // unknownWrite answers a write to an unknown id the way a server with

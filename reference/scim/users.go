@@ -494,6 +494,9 @@ func (a *API) listUsers(q *request) {
 		if q.faults.Has(FaultFilterCaseSensitive) && !caseSensitiveUserName(p.filter, u) {
 			continue
 		}
+		if q.faults.Has(FaultLockedUnlisted) && u.Locked {
+			continue
+		}
 		maps = append(maps, m)
 	}
 	if p.sortBy != "" {

@@ -26,6 +26,13 @@ const (
 	// wrong twins of the versioning rules (RFC 7644 §3.14, RFC 7643 §3.1 meta)
 	FaultVersionFrozenOnMembers Fault = "rfc-version-frozen-on-members" // a membership change keeps the group's version
 	FaultLastModifiedFrozen     Fault = "rfc-last-modified-frozen"      // an update of a user keeps its lastModified
+	// wrong twins of Keeper's rules: case rules applied to the wrong values, one-way locks
+	FaultEmailCaseSensitive      Fault = "keeper-email-case-sensitive"       // another enterprise's email in another case is not taken
+	FaultLinkCaseSensitive       Fault = "keeper-link-case-sensitive"        // this node's user in another case is not linked (409)
+	FaultUniqueNamesCaseExact    Fault = "keeper-unique-names-case-exact"    // unique group names compare case-sensitively
+	FaultReservedDomainCaseExact Fault = "keeper-reserved-domain-case-exact" // a reserved domain written in another case is free
+	FaultReactivateIgnored       Fault = "keeper-reactivate-ignored"         // active true does not unlock
+	FaultDeleteKeepsActive       Fault = "keeper-delete-keeps-active"        // DELETE answers 204 but neither locks nor removes
 )
 
 // WithFaults switches faults on (tests only).

@@ -38,6 +38,9 @@ func (s *Service) checkUniqueName(ctx context.Context, tx store.Tx, op string, n
 		return err
 	}
 	for _, t := range same {
+		if s.fault(FaultUniqueNamesCaseExact) && t.DisplayName != name {
+			continue
+		}
 		if t.ID != self {
 			return directory.Errorf(op, directory.KindConflict, "a team named %q already exists", name)
 		}

@@ -112,7 +112,11 @@ func (in UserInput) apply(u *directory.User, email string) {
 }
 
 // checkDomain refuses an email whose domain another enterprise reserved.
-func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, email string) error {
+// caseExactDomains is FaultReservedDomainCaseExact.
+func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, email string, caseExactDomains bool) error {
+	if caseExactDomains && strings.ToLower(email) != email {
+		return nil // FaultReservedDomainCaseExact: the domain as written is not the reserved one
+	}
 	d, err := tx.GetDomain(ctx, directory.EmailDomain(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -144,8 +148,12 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			return err
 		}
 		existing, err := tx.GetUserByEmail(ctx, email)
+		otherCase := err == nil && existing.Email != email
+		if otherCase && s.fault(FaultLinkCaseSensitive) && existing.NodeID == nodeID {
+			return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+		}
 		switch {
-		case err == nil && s.fault(FaultDuplicateEmail) && existing.NodeID != nodeID:
+		case err == nil && (s.fault(FaultDuplicateEmail) || otherCase && s.fault(FaultEmailCaseSensitive)) && existing.NodeID != nodeID:
 			// the fault: store a mangled identity so the database accepts the duplicate
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
@@ -175,7 +183,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				return err
 			}
 		case errors.Is(err, store.ErrNotFound):
-			if err := checkDomain(ctx, tx, op, n.EnterpriseID, email); err != nil {
+			if err := checkDomain(ctx, tx, op, n.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
 				return err
 			}
 			now := s.stamp()
@@ -229,8 +237,11 @@ func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in 
 		if version != AnyVersion && u.Version != version {
 			return directory.Errorf(op, directory.KindPrecondition, "user %d changed (version %d, expected %d)", id, u.Version, version)
 		}
+		if s.fault(FaultReactivateIgnored) && in.Active != nil && *in.Active {
+			in.Active = nil
+		}
 		if !strings.EqualFold(email, u.Email) {
-			if err := checkDomain(ctx, tx, op, u.EnterpriseID, email); err != nil {
+			if err := checkDomain(ctx, tx, op, u.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
 				return err
 			}
 		}
@@ -282,7 +293,7 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 			deleted = true
 			return s.deleteUser(ctx, tx, u)
 		}
-		if u.Locked {
+		if u.Locked || s.fault(FaultDeleteKeepsActive) {
 			return nil
 		}
 		u.Locked = true
