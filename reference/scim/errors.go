@@ -79,5 +79,12 @@ func (q *request) fail(err error) {
 		writeFaultyError(q.w, err)
 		return
 	}
+	if q.faults.Has(FaultErrorStatusNumber) {
+		se := toSCIM(err)
+		q.w.Header().Set("Content-Type", contentType)
+		q.w.WriteHeader(se.Status)
+		_ = json.NewEncoder(q.w).Encode(map[string]any{"schemas": []string{schema.ErrorURN}, "status": se.Status, "detail": se.Detail})
+		return
+	}
 	writeError(q.w, err)
 }

@@ -53,7 +53,14 @@ func (a *API) respondGroup(q *request, status int, t directory.Team) {
 		q.fail(err)
 		return
 	}
-	writeResource(q.w, status, body, q.answeredVersion(t.Version), q.base+"/Groups/"+t.ID)
+	if status == http.StatusCreated && q.faults.Has(FaultCreateAnswersEmpty) {
+		body = []byte("{}")
+	}
+	loc := q.base + "/Groups/" + t.ID
+	if q.faults.Has(FaultLocationCollection) {
+		loc = q.base + "/Groups"
+	}
+	writeResource(q.w, status, body, q.answeredVersion(t.Version), loc)
 }
 
 func (a *API) getGroup(q *request, id string) {
@@ -242,12 +249,17 @@ func (a *API) deleteGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	if err := a.svc.DeleteTeam(q.ctx, q.node, id); err != nil {
+	if q.faults.Has(FaultGroupDeleteEmpties) {
+		_, err = a.svc.UpdateTeam(q.ctx, q.node, id, service.AnyVersion, nil, []service.MemberOp{{Op: service.MembersReplace}})
+	} else {
+		err = a.svc.DeleteTeam(q.ctx, q.node, id)
+	}
+	if err != nil {
 		q.fail(err)
 		return
 	}
 	a.forgetTeam(id)
-	q.w.WriteHeader(http.StatusNoContent)
+	q.w.WriteHeader(q.deletedStatus())
 }
 
 func (a *API) listGroups(q *request) {
@@ -284,7 +296,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	if paged {
@@ -300,7 +312,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filtered or sorted: the filter may name members, so evaluate on the
@@ -345,7 +357,7 @@ func (a *API) listGroups(q *request) {
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
+	writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 }
 
 // filterNames reports whether a filter mentions the attribute.

@@ -74,16 +74,23 @@ func (a *API) parseList(q *request, rt *schema.ResourceType) (listParams, error)
 			return p, scimerr.BadRequest(scimerr.InvalidValue, "count must be an integer, got %q", s)
 		}
 		p.count = min(max(n, 0), maxResults) // negative means 0; above the maximum, the maximum
+		if q.faults.Has(FaultCountIgnored) {
+			p.count = maxResults
+		}
 	}
 	if s := queryGet(v, "filter"); s != "" && !q.faults.Has(FaultIgnoreFilter) {
 		e, err := filter.Parse(s)
-		if err != nil {
-			return p, err
+		if err == nil {
+			err = filter.Validate(e, rt)
 		}
-		if err := filter.Validate(e, rt); err != nil {
+		switch {
+		case err != nil && q.faults.Has(FaultFilterLenient):
+			e = nil // a lenient server lists everything
+		case err != nil:
 			return p, err
+		default:
+			p.filter = twinFilter(q.faults, rt, e)
 		}
-		p.filter = twinFilter(q.faults, rt, e)
 	}
 	if s := queryGet(v, "sortBy"); s != "" {
 		uri, rest := rt.SplitURN(s)

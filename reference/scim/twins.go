@@ -326,11 +326,24 @@ func twinEmails(fs Faults, in *service.UserInput) {
 	}
 }
 
-// twinOps rewrites a user PATCH's operations for the email faults.
+// twinOps rewrites a user PATCH's operations for the email, order and
+// path-less faults.
 func twinOps(fs Faults, ops []patch.Operation) []patch.Operation {
 	out := make([]patch.Operation, len(ops))
 	for i, op := range ops {
+		if fs.Has(FaultOpsReversed) {
+			op = ops[len(ops)-1-i]
+		}
 		p := strings.ToLower(op.Path)
+		if obj, ok := op.Value.(map[string]any); ok && p == "" && fs.Has(FaultPathlessComplexLost) {
+			kept := map[string]any{}
+			for k, v := range obj {
+				if _, complex := v.(map[string]any); !complex {
+					kept[k] = v
+				}
+			}
+			op.Value = kept
+		}
 		switch {
 		case fs.Has(FaultEmailRemoveAll) && strings.EqualFold(op.Op, patch.OpRemove) && strings.HasPrefix(p, "emails["):
 			op.Path = "emails"
@@ -408,4 +421,114 @@ func twinMemberOps(fs Faults, ops []service.MemberOp, cur func() ([]any, error))
 		out = append(out, mo)
 	}
 	return out, nil
+}
+
+// Second twins of rules that had one: paging, errors, creates, deletes,
+// PATCH semantics and projection.
+const (
+	FaultCountIgnored         Fault = "scim-count-ignored"             // count does not limit the page
+	FaultTotalZeroOnEmptyPage Fault = "scim-total-zero-on-empty-page"  // an empty page reports totalResults 0
+	FaultErrorStatusNumber    Fault = "scim-error-status-number"       // an error's status is a JSON number
+	FaultPatchNoOpsAccepted   Fault = "scim-patch-no-ops-accepted"     // a user PATCH without Operations is a no-op 200
+	FaultFilterLenient        Fault = "scim-filter-lenient"            // a filter that does not parse is ignored
+	FaultNoMatchNotFound      Fault = "scim-no-match-404"              // a user filter matching nothing answers 404
+	FaultCreateAnswersEmpty   Fault = "scim-create-answers-empty"      // 201 with an empty object, no id
+	FaultLocationCollection   Fault = "scim-location-collection"       // Location names the collection, not the resource
+	FaultDeleteAccepted       Fault = "scim-delete-202"                // DELETE answers 202 Accepted
+	FaultGroupDeleteEmpties   Fault = "scim-group-delete-empties"      // DELETE /Groups only removes the members
+	FaultOpsReversed          Fault = "scim-ops-reversed"              // a user PATCH applies its operations last first
+	FaultPatchPartial         Fault = "scim-patch-partial"             // the operations before a failing one are kept
+	FaultPathlessComplexLost  Fault = "scim-pathless-complex-ignored"  // a path-less value's complex attributes are dropped
+	FaultProjectionSubWhole   Fault = "scim-projection-sub-attr-whole" // attributes=name.givenName returns all of name
+	FaultProjectionCreateOff  Fault = "scim-projection-create-ignored" // a create's answer is not projected
+	FaultExcludedUsersIgnored Fault = "scim-excluded-users-ignored"    // excludedAttributes ignored on a user's answer
+	FaultExcludedIDRemoved    Fault = "scim-excluded-id-removed"       // excludedAttributes=id removes the id
+)
+
+// twinTotal is the totalResults a list answer reports.
+func twinTotal(fs Faults, total, items int) int {
+	if items == 0 && fs.Has(FaultTotalZeroOnEmptyPage) {
+		return 0
+	}
+	return total
+}
+
+// deletedStatus is the status of a successful DELETE.
+func (q *request) deletedStatus() int {
+	if q.faults.Has(FaultDeleteAccepted) {
+		return http.StatusAccepted
+	}
+	return http.StatusNoContent
+}
+
+// twinProjection changes a user answer's projection for the projection faults.
+func twinProjection(q *request, attrs, excl []string) ([]string, []string) {
+	fs := q.faults
+	if fs.Has(FaultProjectionCreateOff) && q.r.Method == http.MethodPost {
+		return nil, nil
+	}
+	if fs.Has(FaultExcludedUsersIgnored) {
+		excl = nil
+	}
+	if fs.Has(FaultProjectionSubWhole) {
+		out := make([]string, 0, len(attrs))
+		for _, a := range attrs {
+			top, _, _ := strings.Cut(a, ".")
+			out = append(out, top)
+		}
+		if attrs != nil {
+			attrs = out
+		}
+	}
+	return attrs, excl
+}
+
+// withoutID removes the id from an encoded resource (FaultExcludedIDRemoved).
+func withoutID(body []byte) []byte {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	delete(m, "id")
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// keepDecodablePrefix is FaultPatchPartial for a request whose later
+// operation does not even decode: the operations before it are applied.
+func (a *API) keepDecodablePrefix(q *request, id int64, body []byte) {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	raw, _ := m["Operations"].([]any)
+	for i := len(raw) - 1; i > 0; i-- {
+		b, _ := json.Marshal(map[string]any{"schemas": m["schemas"], "Operations": raw[:i]})
+		ops, err := patch.Decode(b)
+		if err != nil {
+			continue
+		}
+		u, err := a.svc.GetUser(q.ctx, q.node, id)
+		if err != nil {
+			return
+		}
+		teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
+		if err != nil {
+			return
+		}
+		a.keepPrefix(q, u, teams, append(ops, patch.Operation{Op: "fail"})) // keepPrefix drops the last operation
+		return
+	}
+}
+
+// keepPrefix is FaultPatchPartial: it stores the longest prefix of the
+// operations that applies, before the PATCH fails.
+func (a *API) keepPrefix(q *request, u directory.User, teams []store.UserTeam, ops []patch.Operation) {
+	for i := len(ops) - 1; i > 0; i-- {
+		next, err := patch.Apply(schema.UserType, userMap(u, teams, q.base), ops[:i])
+		if err == nil {
+			_, _ = a.svc.UpdateUser(q.ctx, q.node, u.ID, u.Version, userInput(next), nil)
+			return
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -133,7 +134,15 @@ func refValues(raw map[string]any, attr string) ([]string, error) {
 // respondUser writes a user, projected when the request asks for it.
 func (a *API) respondUser(q *request, status int, u directory.User) {
 	attrs, excl := projection(schema.UserType, q.r.URL.Query())
+	attrs, excl = twinProjection(q, attrs, excl)
 	loc := q.base + "/Users/" + strconv.FormatInt(u.ID, 10)
+	if q.faults.Has(FaultLocationCollection) {
+		loc = q.base + "/Users"
+	}
+	if status == http.StatusCreated && q.faults.Has(FaultCreateAnswersEmpty) {
+		writeResource(q.w, status, []byte("{}"), u.Version, loc)
+		return
+	}
 	var body []byte
 	var err error
 	if attrs == nil && excl == nil {
@@ -144,6 +153,9 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if q.faults.Has(FaultExcludedIDRemoved) && slices.ContainsFunc(excl, func(s string) bool { return strings.EqualFold(s, "id") }) {
+		body = withoutID(body)
 	}
 	writeResource(q.w, status, body, q.answeredVersion(u.Version), loc)
 }
@@ -329,6 +341,13 @@ func (a *API) patchUser(q *request, sid string) {
 		return
 	}
 	ops, err := patch.Decode(body)
+	if err != nil && q.faults.Has(FaultPatchNoOpsAccepted) && !bytes.Contains(bytes.ToLower(body), []byte(`"operations"`)) {
+		a.getUser(q, sid) // nothing to do: answer the user as it is
+		return
+	}
+	if err != nil && q.faults.Has(FaultPatchPartial) {
+		a.keepDecodablePrefix(q, id, body)
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -356,6 +375,9 @@ func (a *API) patchUser(q *request, sid string) {
 		}
 		cur := userMap(u, teams, q.base)
 		next, err := patch.Apply(schema.UserType, cur, rest)
+		if err != nil && q.faults.Has(FaultPatchPartial) {
+			a.keepPrefix(q, u, teams, rest)
+		}
 		if err != nil {
 			q.fail(err)
 			return
@@ -429,7 +451,7 @@ func (a *API) deleteUser(q *request, sid string) {
 		return
 	}
 	a.forgetUser(id)
-	q.w.WriteHeader(http.StatusNoContent)
+	q.w.WriteHeader(q.deletedStatus())
 }
 
 func (a *API) listUsers(q *request) {
@@ -470,7 +492,7 @@ func (a *API) listUsers(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filter and/or sort: candidates from an index when the filter allows it,
@@ -512,6 +534,10 @@ func caseSensitiveUserName(e filter.Expr, u directory.User) bool {
 }
 
 func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]any, p listParams) {
+	if len(maps) == 0 && p.filter != nil && q.faults.Has(FaultNoMatchNotFound) {
+		q.fail(scimerr.New(http.StatusNotFound, "", "no resource matches the filter"))
+		return
+	}
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)
 	for _, m := range maps[lo:hi] {
@@ -529,7 +555,7 @@ func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]a
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, twinItems(q.faults, items))
+	writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 }
 
 // userCandidates narrows a filter to an index lookup when it has a top-level
