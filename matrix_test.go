@@ -134,6 +134,15 @@ var faultMatrix = []faultRow{
 	{fault: "scim-excluded-users-ignored", rules: "@projection-excluded"},
 	{fault: "scim-excluded-id-removed", rules: "@returned-always", scenarios: `^Excluding the id does not remove it$`},
 
+	{fault: "scim-auth-any-token", rules: "@token-required,@token-per-node,@bearer-challenge", scenarios: `wrong token|another node's token|Bearer challenge`},
+	{fault: "scim-auth-writes-only", rules: "@token-required,@discovery-protected,@auth-error-body", scenarios: `lists the|reads the|wrong token|is a SCIM error`},
+	{fault: "scim-discovery-public", rules: "@discovery-protected"},
+	{fault: "scim-challenge-basic", rules: "@bearer-challenge"},
+	{fault: "scim-auth-error-plain", rules: "@auth-error-body"},
+	{fault: "scim-spc-string-booleans", rules: "@spc", scenarios: `supported`},
+	{fault: "scim-resource-type-by-id-404", rules: "@resource-types", scenarios: `^A single resource type can be read by its id$`},
+	{fault: "scim-schema-required-lost", rules: "@schemas", scenarios: `marks userName as required`},
+
 	// wrong twins of Keeper's rules (reference/directory/service/faults.go)
 	{fault: "keeper-email-case-sensitive", rules: "@email-unique-globally,@idp-email-owned", scenarios: `without regard to case$`},
 	{fault: "keeper-link-case-sensitive", rules: "@same-node-link", scenarios: `in upper case links to her$`},

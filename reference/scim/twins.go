@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -531,4 +532,104 @@ func (a *API) keepPrefix(q *request, u directory.User, teams []store.UserTeam, o
 			return
 		}
 	}
+}
+
+// Second twins of the authentication and discovery rules.
+const (
+	FaultAuthAnyToken            Fault = "scim-auth-any-token"          // any non-empty bearer token is accepted
+	FaultAuthWritesOnly          Fault = "scim-auth-writes-only"        // reads (GET) need no token
+	FaultDiscoveryPublic         Fault = "scim-discovery-public"        // discovery resources need no token
+	FaultChallengeBasic          Fault = "scim-challenge-basic"         // a 401 challenges for Basic credentials
+	FaultAuthErrorPlain          Fault = "scim-auth-error-plain"        // a 401 is a plain-text body
+	FaultSPCStringBooleans       Fault = "scim-spc-string-booleans"     // ServiceProviderConfig says "true", not true
+	FaultResourceTypeByIDMissing Fault = "scim-resource-type-by-id-404" // /ResourceTypes/{id} is not served
+	FaultSchemaRequiredLost      Fault = "scim-schema-required-lost"    // Schemas marks no attribute required
+)
+
+var discoveryResources = map[string]bool{"ServiceProviderConfig": true, "ResourceTypes": true, "Schemas": true}
+
+// authTwin reports whether an authentication fault lets the request in
+// although authenticate refused it.
+func (a *API) authTwin(r *http.Request, resource string) bool {
+	fs := a.opt.Faults
+	tok, hasToken := cutPrefixFold(r.Header.Get("Authorization"), "Bearer ")
+	return fs.Has(FaultAuthAnyToken) && hasToken && strings.TrimSpace(tok) != "" ||
+		fs.Has(FaultAuthWritesOnly) && r.Method == http.MethodGet ||
+		fs.Has(FaultDiscoveryPublic) && discoveryResources[resource]
+}
+
+// writeAuthTwin writes a refusal the way the challenge and body faults do.
+func (a *API) writeAuthTwin(w http.ResponseWriter, err error) bool {
+	fs := a.opt.Faults
+	if toSCIM(err).Status != http.StatusUnauthorized || !fs.Has(FaultChallengeBasic) && !fs.Has(FaultAuthErrorPlain) {
+		return false
+	}
+	if fs.Has(FaultChallengeBasic) {
+		se := toSCIM(err)
+		w.Header().Set("WWW-Authenticate", `Basic realm="SCIM"`)
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(se.Status)
+		_ = json.NewEncoder(w).Encode(errorBody{Schemas: []string{schema.ErrorURN}, Status: strconv.Itoa(se.Status), Detail: se.Detail})
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = w.Write([]byte("Unauthorized\n"))
+	return true
+}
+
+// stringBooleans turns every boolean of a discovery document into a string.
+func stringBooleans(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = stringBooleans(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = stringBooleans(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = stringBooleans(e)
+		}
+		return out
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	return v
+}
+
+// notRequired marks every attribute of a Schemas document not required.
+func notRequired(v any) any {
+	b, _ := json.Marshal(v)
+	var m any
+	_ = json.Unmarshal(b, &m)
+	var walk func(any)
+	walk = func(x any) {
+		switch y := x.(type) {
+		case map[string]any:
+			if _, ok := y["required"]; ok {
+				y["required"] = false
+			}
+			for _, e := range y {
+				walk(e)
+			}
+		case []any:
+			for _, e := range y {
+				walk(e)
+			}
+		}
+	}
+	walk(m)
+	return m
 }
