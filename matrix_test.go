@@ -143,6 +143,12 @@ var faultMatrix = []faultRow{
 	{fault: "scim-resource-type-by-id-404", rules: "@resource-types", scenarios: `^A single resource type can be read by its id$`},
 	{fault: "scim-schema-required-lost", rules: "@schemas", scenarios: `marks userName as required`},
 
+	{fault: "scim-invited-no-active", rules: "@invited-reads-active"},
+	{fault: "scim-put-unlocks", rules: "@put-keeps-lock"},
+	{fault: "scim-count-over-max-refused", rules: "@keeper-page-size", scenarios: `count above 1000`},
+	{fault: "keeper-identity-lenient", rules: "@email-identity", scenarios: `"(bjensen@|b jensen@example.com)"`},
+	{fault: "keeper-display-name-local-part", rules: "@display-name-default"},
+
 	// wrong twins of Keeper's rules (reference/directory/service/faults.go)
 	{fault: "keeper-email-case-sensitive", rules: "@email-unique-globally,@idp-email-owned", scenarios: `without regard to case$`},
 	{fault: "keeper-link-case-sensitive", rules: "@same-node-link", scenarios: `in upper case links to her$`},

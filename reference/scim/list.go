@@ -73,6 +73,9 @@ func (a *API) parseList(q *request, rt *schema.ResourceType) (listParams, error)
 		if err != nil {
 			return p, scimerr.BadRequest(scimerr.InvalidValue, "count must be an integer, got %q", s)
 		}
+		if n > maxResults && q.faults.Has(FaultCountOverMaxRefused) {
+			return p, scimerr.BadRequest(scimerr.InvalidValue, "count must be at most %d", maxResults)
+		}
 		p.count = min(max(n, 0), maxResults) // negative means 0; above the maximum, the maximum
 		if q.faults.Has(FaultCountIgnored) {
 			p.count = maxResults

@@ -484,13 +484,13 @@ func twinProjection(q *request, attrs, excl []string) ([]string, []string) {
 	return attrs, excl
 }
 
-// withoutID removes the id from an encoded resource (FaultExcludedIDRemoved).
-func withoutID(body []byte) []byte {
+// withoutKey removes a top-level attribute from an encoded resource.
+func withoutKey(body []byte, key string) []byte {
 	var m map[string]any
 	if json.Unmarshal(body, &m) != nil {
 		return body
 	}
-	delete(m, "id")
+	delete(m, key)
 	b, _ := json.Marshal(m)
 	return b
 }
@@ -633,3 +633,10 @@ func notRequired(v any) any {
 	walk(m)
 	return m
 }
+
+// Second twins of Keeper rules served by the SCIM layer.
+const (
+	FaultInvitedNoActive     Fault = "scim-invited-no-active"      // an invited user's answer has no active attribute
+	FaultPutUnlocks          Fault = "scim-put-unlocks"            // a PUT without active makes the user active
+	FaultCountOverMaxRefused Fault = "scim-count-over-max-refused" // a count above the page maximum is refused, not capped
+)

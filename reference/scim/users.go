@@ -155,7 +155,10 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 		return
 	}
 	if q.faults.Has(FaultExcludedIDRemoved) && slices.ContainsFunc(excl, func(s string) bool { return strings.EqualFold(s, "id") }) {
-		body = withoutID(body)
+		body = withoutKey(body, "id")
+	}
+	if q.faults.Has(FaultInvitedNoActive) && u.Status == directory.UserInvited {
+		body = withoutKey(body, "active")
 	}
 	writeResource(q.w, status, body, q.answeredVersion(u.Version), loc)
 }
@@ -257,6 +260,10 @@ func (a *API) replaceUser(q *request, sid string) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if in.Active == nil && q.faults.Has(FaultPutUnlocks) {
+		active := true
+		in.Active = &active
 	}
 	var before directory.User
 	if q.faults.Has(FaultPutAnswersBefore) {

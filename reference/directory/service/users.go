@@ -138,6 +138,9 @@ func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, e
 func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, groups []string) (u directory.User, created bool, err error) {
 	const op = "create user"
 	email, err := in.normalize(op)
+	if err != nil && s.fault(FaultLenientIdentity) && strings.Contains(in.UserName, "@") {
+		email, err = strings.TrimSpace(in.UserName), nil
+	}
 	if err != nil {
 		return u, false, err
 	}
@@ -193,6 +196,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				u.Status = directory.UserActive
 			}
 			in.apply(&u, email)
+			if s.fault(FaultDisplayNameLocalPart) && strings.TrimSpace(in.DisplayName) == "" {
+				u.DisplayName, _, _ = strings.Cut(email, "@")
+			}
 			if s.fault(FaultSeatsIgnored) {
 				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
 					e.Seats = e.SeatsUsed + 1
