@@ -149,6 +149,13 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-identity-lenient", rules: "@email-identity", scenarios: `"(bjensen@|b jensen@example.com)"`},
 	{fault: "keeper-display-name-local-part", rules: "@display-name-default"},
 
+	{fault: "scim-required-invalid-syntax", rules: "@username-required"},
+	{fault: "scim-read-list-shaped", rules: "@read-resource"},
+	{fault: "scim-user-groups-no-value", rules: "@user-groups"},
+	{fault: "scim-members-on-create-first-only", rules: "@members-on-create"},
+	{fault: "scim-error-json-type", rules: "@media-type", scenarios: `an error`},
+	{fault: "rfc-username-unique-case-exact", rules: "@duplicate-username", profile: "rfc7644", scenarios: `in another case`},
+
 	// wrong twins of Keeper's rules (reference/directory/service/faults.go)
 	{fault: "keeper-email-case-sensitive", rules: "@email-unique-globally,@idp-email-owned", scenarios: `without regard to case$`},
 	{fault: "keeper-link-case-sensitive", rules: "@same-node-link", scenarios: `in upper case links to her$`},

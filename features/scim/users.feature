@@ -125,6 +125,12 @@ Feature: Users are created, read and deleted
       When the identity provider provisions the user "alice" again with a new externalId
       Then the answer has status 409 and scimType "uniqueness"
 
+    @must
+    Example: A userName taken in another case is refused too
+      Given the user "alice" exists
+      When the identity provider provisions the user "alice" again with the address in upper case
+      Then the answer has status 409 and scimType "uniqueness"
+
   @rfc7644 @idp-create-shapes
   Rule: A create request as the big identity providers send it is accepted
 

@@ -79,6 +79,10 @@ func (q *request) fail(err error) {
 		writeFaultyError(q.w, err)
 		return
 	}
+	if q.faults.Has(FaultErrorJSONType) {
+		writeError(jsonTyped{q.w}, err)
+		return
+	}
 	if q.faults.Has(FaultErrorStatusNumber) {
 		se := toSCIM(err)
 		q.w.Header().Set("Content-Type", contentType)

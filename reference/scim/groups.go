@@ -56,6 +56,10 @@ func (a *API) respondGroup(q *request, status int, t directory.Team) {
 	if status == http.StatusCreated && q.faults.Has(FaultCreateAnswersEmpty) {
 		body = []byte("{}")
 	}
+	if q.faults.Has(FaultReadListShaped) && q.r.Method == http.MethodGet {
+		writeList(q.w, 1, 1, [][]byte{body})
+		return
+	}
 	loc := q.base + "/Groups/" + t.ID
 	if q.faults.Has(FaultLocationCollection) {
 		loc = q.base + "/Groups"
@@ -113,6 +117,9 @@ func (a *API) createGroup(q *request) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if len(members) > 1 && q.faults.Has(FaultMembersOnCreateFirstOnly) {
+		members = members[:1]
 	}
 	t, err := a.svc.CreateTeam(q.ctx, q.node, in, members)
 	if err != nil {

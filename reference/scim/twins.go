@@ -640,3 +640,34 @@ const (
 	FaultPutUnlocks          Fault = "scim-put-unlocks"            // a PUT without active makes the user active
 	FaultCountOverMaxRefused Fault = "scim-count-over-max-refused" // a count above the page maximum is refused, not capped
 )
+
+// More second twins of the SCIM rules.
+const (
+	FaultRequiredInvalidSyntax    Fault = "scim-required-invalid-syntax"      // a missing required attribute is invalidSyntax, not invalidValue
+	FaultReadListShaped           Fault = "scim-read-list-shaped"             // GET by id answers a ListResponse holding the resource
+	FaultUserGroupsNoValue        Fault = "scim-user-groups-no-value"         // a user's groups carry display names but no value
+	FaultMembersOnCreateFirstOnly Fault = "scim-members-on-create-first-only" // a group created with members keeps the first
+	FaultErrorJSONType            Fault = "scim-error-json-type"              // error answers are application/json
+)
+
+// jsonTyped is a ResponseWriter whose Content-Type ends up application/json
+// (FaultErrorJSONType).
+type jsonTyped struct{ http.ResponseWriter }
+
+func (w jsonTyped) WriteHeader(code int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// groupsWithoutValue drops the value of each entry of a user's groups.
+func groupsWithoutValue(body []byte) []byte {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	for _, g := range asObjects(m["groups"]) {
+		delete(g, "value")
+	}
+	b, _ := json.Marshal(m)
+	return b
+}

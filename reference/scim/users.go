@@ -160,6 +160,13 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 	if q.faults.Has(FaultInvitedNoActive) && u.Status == directory.UserInvited {
 		body = withoutKey(body, "active")
 	}
+	if q.faults.Has(FaultUserGroupsNoValue) {
+		body = groupsWithoutValue(body)
+	}
+	if q.faults.Has(FaultReadListShaped) && q.r.Method == http.MethodGet {
+		writeList(q.w, 1, 1, [][]byte{body})
+		return
+	}
 	writeResource(q.w, status, body, q.answeredVersion(u.Version), loc)
 }
 
@@ -212,7 +219,9 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if err != nil {
 		return service.UserInput{}, nil, err
 	}
-	if err := schema.UserType.CheckRequired(m); err != nil {
+	if err := schema.UserType.CheckRequired(m); err != nil && q.faults.Has(FaultRequiredInvalidSyntax) {
+		return service.UserInput{}, nil, scimerr.BadRequest(scimerr.InvalidSyntax, "%v", err)
+	} else if err != nil {
 		return service.UserInput{}, nil, err
 	}
 	in := userInput(m)

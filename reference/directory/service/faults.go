@@ -33,6 +33,7 @@ const (
 	FaultReservedDomainCaseExact Fault = "keeper-reserved-domain-case-exact" // a reserved domain written in another case is free
 	FaultReactivateIgnored       Fault = "keeper-reactivate-ignored"         // active true does not unlock
 	FaultDeleteKeepsActive       Fault = "keeper-delete-keeps-active"        // DELETE answers 204 but neither locks nor removes
+	FaultUserNameUniqueCaseExact Fault = "rfc-username-unique-case-exact"    // a taken userName in another case is a new user
 	FaultLenientIdentity         Fault = "keeper-identity-lenient"           // any userName with an @ is taken as the email identity
 	FaultDisplayNameLocalPart    Fault = "keeper-display-name-local-part"    // the default display name is the email's local part
 )

@@ -156,7 +156,8 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
 		}
 		switch {
-		case err == nil && (s.fault(FaultDuplicateEmail) || otherCase && s.fault(FaultEmailCaseSensitive)) && existing.NodeID != nodeID:
+		case err == nil && (s.fault(FaultDuplicateEmail) || otherCase && s.fault(FaultEmailCaseSensitive)) && existing.NodeID != nodeID,
+			err == nil && otherCase && s.fault(FaultUserNameUniqueCaseExact) && existing.NodeID == nodeID:
 			// the fault: store a mangled identity so the database accepts the duplicate
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
