@@ -157,6 +157,11 @@ var faultMatrix = []faultRow{
 	{fault: "rfc-username-unique-case-exact", rules: "@duplicate-username", profile: "rfc7644", scenarios: `in another case`},
 
 	// wrong twins of Keeper's rules (reference/directory/service/faults.go)
+	{fault: "keeper-empty-teams-active", rules: "@teams-pending"},
+	{fault: "keeper-initial-members-active", rules: "@memberships-pending", scenarios: `when the group is created`},
+	{fault: "keeper-approve-teams-only", rules: "@approval-activates", scenarios: `membership`},
+	{fault: "keeper-approve-locked", rules: "@approval-waits-for-user", scenarios: `locked user`},
+	{fault: "keeper-auto-approve-teams-only", rules: "@auto-approve", scenarios: `new membership is active at once`},
 	{fault: "keeper-email-case-sensitive", rules: "@email-unique-globally,@idp-email-owned", scenarios: `without regard to case$`},
 	{fault: "keeper-link-case-sensitive", rules: "@same-node-link", scenarios: `in upper case links to her$`},
 	{fault: "keeper-unique-names-case-exact", rules: "@unique-group-names", scenarios: `differ only in case`},

@@ -33,6 +33,11 @@ const (
 	FaultReservedDomainCaseExact Fault = "keeper-reserved-domain-case-exact" // a reserved domain written in another case is free
 	FaultReactivateIgnored       Fault = "keeper-reactivate-ignored"         // active true does not unlock
 	FaultDeleteKeepsActive       Fault = "keeper-delete-keeps-active"        // DELETE answers 204 but neither locks nor removes
+	FaultEmptyTeamsActive        Fault = "keeper-empty-teams-active"         // a team created without members is active at once
+	FaultInitialMembersActive    Fault = "keeper-initial-members-active"     // the members a group is created with are active at once
+	FaultApproveTeamsOnly        Fault = "keeper-approve-teams-only"         // approval activates teams, never memberships
+	FaultApproveLocked           Fault = "keeper-approve-locked"             // approval ignores that a user is locked
+	FaultAutoApproveTeamsOnly    Fault = "keeper-auto-approve-teams-only"    // automatic approval activates teams only
 	FaultUserNameUniqueCaseExact Fault = "rfc-username-unique-case-exact"    // a taken userName in another case is a new user
 	FaultLenientIdentity         Fault = "keeper-identity-lenient"           // any userName with an @ is taken as the email identity
 	FaultDisplayNameLocalPart    Fault = "keeper-display-name-local-part"    // the default display name is the email's local part

@@ -455,7 +455,7 @@ func (s *Service) addMember(ctx context.Context, tx store.Tx, n directory.Node, 
 		return err
 	}
 	st := directory.MembershipPending
-	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) {
+	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) && !s.fault(FaultAutoApproveTeamsOnly) {
 		st = directory.MembershipActive
 	}
 	if _, err := tx.PutMembership(ctx, directory.Membership{TeamID: t.ID, UserID: u.ID, Status: st}); err != nil {
