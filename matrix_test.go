@@ -143,6 +143,7 @@ var faultMatrix = []faultRow{
 	{fault: "scim-resource-type-by-id-404", rules: "@resource-types", scenarios: `^A single resource type can be read by its id$`},
 	{fault: "scim-schema-required-lost", rules: "@schemas", scenarios: `marks userName as required`},
 
+	{fault: "scim-user-group-remove-ignored", rules: "@membership-through-user", scenarios: `removes a user from a team`},
 	{fault: "scim-invited-no-active", rules: "@invited-reads-active"},
 	{fault: "scim-put-unlocks", rules: "@put-keeps-lock"},
 	{fault: "scim-count-over-max-refused", rules: "@keeper-page-size", scenarios: `count above 1000`},

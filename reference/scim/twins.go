@@ -648,6 +648,7 @@ const (
 	FaultUserGroupsNoValue        Fault = "scim-user-groups-no-value"         // a user's groups carry display names but no value
 	FaultMembersOnCreateFirstOnly Fault = "scim-members-on-create-first-only" // a group created with members keeps the first
 	FaultErrorJSONType            Fault = "scim-error-json-type"              // error answers are application/json
+	FaultUserGroupRemoveIgnored   Fault = "scim-user-group-remove-ignored"    // removing a group through the user\'s PATCH is ignored
 )
 
 // jsonTyped is a ResponseWriter whose Content-Type ends up application/json

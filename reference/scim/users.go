@@ -417,6 +417,9 @@ func (a *API) patchUser(q *request, sid string) {
 		if err == nil {
 			mops, err = twinMemberOps(q.faults, mops, curGroups)
 		}
+		if q.faults.Has(FaultUserGroupRemoveIgnored) {
+			mops = slices.DeleteFunc(mops, func(mo service.MemberOp) bool { return mo.Op == service.MembersRemove })
+		}
 		if err != nil {
 			q.fail(err)
 			return
