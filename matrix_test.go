@@ -144,6 +144,7 @@ var faultMatrix = []faultRow{
 	{fault: "scim-schema-required-lost", rules: "@schemas", scenarios: `marks userName as required`},
 
 	{fault: "scim-user-group-remove-ignored", rules: "@membership-through-user", scenarios: `removes a user from a team`},
+	{fault: "scim-group-patch-200-empty", rules: "@group-patch-no-content"},
 	{fault: "scim-invited-no-active", rules: "@invited-reads-active"},
 	{fault: "scim-put-unlocks", rules: "@put-keeps-lock"},
 	{fault: "scim-count-over-max-refused", rules: "@keeper-page-size", scenarios: `count above 1000`},

@@ -231,6 +231,11 @@ func (a *API) patchGroup(q *request, id string) {
 			return
 		}
 		attrs, excl := projection(rt, q.r.URL.Query())
+		if attrs == nil && excl == nil && q.faults.Has(FaultGroupPatchEmpty200) {
+			q.w.Header().Set("ETag", etag(nt.Version))
+			q.w.WriteHeader(http.StatusOK)
+			return
+		}
 		if attrs == nil && excl == nil {
 			q.w.Header().Set("ETag", etag(nt.Version))
 			q.w.WriteHeader(http.StatusNoContent)

@@ -649,6 +649,7 @@ const (
 	FaultMembersOnCreateFirstOnly Fault = "scim-members-on-create-first-only" // a group created with members keeps the first
 	FaultErrorJSONType            Fault = "scim-error-json-type"              // error answers are application/json
 	FaultUserGroupRemoveIgnored   Fault = "scim-user-group-remove-ignored"    // removing a group through the user\'s PATCH is ignored
+	FaultGroupPatchEmpty200       Fault = "scim-group-patch-200-empty"        // a group PATCH answers 200 with no body instead of 204
 )
 
 // jsonTyped is a ResponseWriter whose Content-Type ends up application/json
