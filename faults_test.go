@@ -286,6 +286,8 @@ func dropQuery(names ...string) wireFault {
 	})
 }
 
+var reservedDomain = regexp.MustCompile(`(?i)\.reserved\.example`)
+
 var emailish = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // relativeLocations makes every Location header, meta.location and $ref of
@@ -560,7 +562,7 @@ var wireFaults = map[string]wireFault{
 	}),
 	"wire-domain-unreserved": onRequest(is(http.MethodPost, "Users"), func(r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		b = bytes.ReplaceAll(b, []byte(".reserved.example"), []byte(".free.example"))
+		b = reservedDomain.ReplaceAll(b, []byte(".free.example"))
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		r.ContentLength = int64(len(b))
 	}),

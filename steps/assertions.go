@@ -141,6 +141,23 @@ func (r reg) assertions() {
 		}
 		return nil
 	})
+	r.s2(`^the answer has no body or shows (\S+) "(.*)"$`, func(w *World, path, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if ex.Status == http.StatusNoContent {
+			return nil
+		}
+		if got := ex.Get(path); !ex.OK() || got.String() != want {
+			return mismatch(ex, path, strconv.Quote(want), valueOrStatus(ex, got), "expected 204, or an answer whose %s is %q; got %s", path, want, orAbsent(got))
+		}
+		return nil
+	})
 	r.s2(`^the answer's (\S+) is (true|false|-?\d+)$`, func(w *World, path, want string) error {
 		ex, err := w.answer()
 		if err != nil {

@@ -188,6 +188,31 @@ func (r reg) lists() {
 		}
 		return nil
 	})
+	r.s4(`^the listed (user|group) "([^"]*)" has (\S+) "(.*)"$`, func(w *World, kind, name, path, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		p, err := w.pathOf(kind, name)
+		if err != nil {
+			return err
+		}
+		id := strings.TrimPrefix(strings.TrimPrefix(p, "/Users/"), "/Groups/")
+		for _, it := range ex.Get("Resources").Array() {
+			if it.Get("id").String() != id {
+				continue
+			}
+			if got := it.Get(path); got.String() != want {
+				return mismatch(ex, kind+" "+name+"'s "+path+" in the list", strconv.Quote(want), orAbsent(got), "expected the listed %s %s to have %s %q, got %s", kind, name, path, want, orAbsent(got))
+			}
+			return nil
+		}
+		return mismatch(ex, "Resources", "an entry for the "+kind+" "+name+" (id "+id+")", countOrStatus(ex, len(ex.Get("Resources").Array())), "expected the list to hold the %s %s", kind, name)
+	})
 	r.s1(`^no listed resource has (\S+)$`, func(w *World, path string) error {
 		ex, err := w.answer()
 		if err != nil {

@@ -24,6 +24,7 @@ type persona struct {
 	given, family, display string
 	external               string // suffix of the externalId after the scope; "" for none
 	emailType              string
+	homeEmail              bool // a second, home email: {scope}-name@domain (not primary)
 }
 
 // personas are the named users the features use; any other name gets a
@@ -33,10 +34,12 @@ var personas = map[string]persona{
 	"bob":   {given: "Bob", family: "Jones", display: "Bob Jones", emailType: "home"},
 	"carol": {given: "Carol", family: "Adams", display: "Carol Adams", external: "c3", emailType: "work"},
 	"dave":  {emailType: "work"}, // no name, no display name, no externalId
+	"erin":  {given: "Erin", family: "Brown", display: "Erin Brown", external: "e5", emailType: "work", homeEmail: true},
 }
 
 type profile struct {
 	given, family, display, externalID, emailType string
+	homeEmail                                     bool
 }
 
 func (w *World) persona(name string) profile {
@@ -45,7 +48,7 @@ func (w *World) persona(name string) profile {
 		t := strings.ToUpper(name[:1]) + name[1:]
 		p = persona{given: t, family: "Example", display: t + " Example", external: name, emailType: "work"}
 	}
-	pr := profile{given: p.given, family: p.family, display: p.display, emailType: p.emailType}
+	pr := profile{given: p.given, family: p.family, display: p.display, emailType: p.emailType, homeEmail: p.homeEmail}
 	if p.external != "" {
 		pr.externalID = w.scope + "-" + p.external
 	}
@@ -62,6 +65,9 @@ func (w *World) userBody(name string) map[string]any {
 		"emails":   []any{map[string]any{"value": un, "type": p.emailType, "primary": true}},
 		"active":   true,
 	}
+	if p.homeEmail {
+		b["emails"] = append(b["emails"].([]any), map[string]any{"value": w.homeEmail(name), "type": "home"})
+	}
 	if p.externalID != "" {
 		b["externalId"] = p.externalID
 	}
@@ -72,6 +78,13 @@ func (w *World) userBody(name string) map[string]any {
 		b["displayName"] = p.display
 	}
 	return b
+}
+
+// homeEmail is the second email of a persona that has one: like its userName
+// but with a dash after the scope, so "{scope}." filters do not find it.
+func (w *World) homeEmail(name string) string {
+	un := w.userName(name)
+	return w.scope + "-" + strings.TrimPrefix(un, w.scope+".")
 }
 
 // entraUserBody is a create as Microsoft Entra ID sends it (Microsoft Learn,
@@ -207,7 +220,8 @@ func (w *World) groupBody(name string, memberIDs []string) map[string]any {
 }
 
 func (w *World) rememberGroup(name string, ex *scimclient.Exchange) *group {
-	g := &group{name: name, id: ex.Get("id").String(), displayName: ex.Get("displayName").String(), externalID: ex.Get("externalId").String()}
+	g := &group{name: name, id: ex.Get("id").String(), displayName: ex.Get("displayName").String(), externalID: ex.Get("externalId").String(),
+		version: versionOf(ex)}
 	if g.displayName == "" {
 		g.displayName = w.groupDisplayName(name)
 	}

@@ -116,6 +116,21 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" (?:again )?with the address in upper case$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		un := strings.ToUpper(w.userName(name))
+		b["userName"] = un
+		b["emails"] = []any{map[string]any{"value": un, "type": "work", "primary": true}}
+		ex, err := w.do(http.MethodPost, "/Users", b)
+		if err != nil {
+			return err
+		}
+		w.last = ex
+		if prev, ok := w.users[name]; ex.Status == http.StatusCreated && (!ok || ex.Get("id").String() != prev.id) {
+			w.removeUserAtEnd(ex.Get("id").String(), w.c)
+		}
+		return nil
+	})
 	r.s2(`^the identity provider provisions the user "([^"]*)" into the group "([^"]*)"$`, func(w *World, name, gname string) error {
 		g, err := w.mustGroup(gname)
 		if err != nil {
@@ -158,6 +173,29 @@ func (r reg) users() {
 			path = "/Groups/" + randomID(22)
 		}
 		ex, err := w.do(http.MethodGet, path, nil)
+		w.last = ex
+		return err
+	})
+	r.s2(`^the identity provider (replaces|patches|deletes) an unknown (user|group)$`, func(w *World, verb, kind string) error {
+		path, body := "/Users/"+unknownUserID(), any(w.userBody("ghost"))
+		if kind == "group" {
+			path, body = "/Groups/"+randomID(22), w.groupBody("ghost", nil)
+		}
+		method := map[string]string{"replaces": http.MethodPut, "patches": http.MethodPatch, "deletes": http.MethodDelete}[verb]
+		switch verb {
+		case "patches":
+			body = patchBody(map[string]any{"op": "replace", "path": "displayName", "value": w.scope + " ghost"})
+		case "deletes":
+			body = nil
+		}
+		ex, err := w.do(method, path, body)
+		if err == nil && ex.OK() && ex.Get("id").String() != "" { // a wrong upsert: do not leave it behind
+			if kind == "user" {
+				w.removeUserAtEnd(ex.Get("id").String(), w.c)
+			} else {
+				w.removeGroupAtEnd(ex.Get("id").String(), w.c)
+			}
+		}
 		w.last = ex
 		return err
 	})
@@ -276,6 +314,21 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s2(`^the user "([^"]*)" has exactly one primary email, "([^"]*)"$`, func(w *World, name, want string) error {
+		want, err := w.expand(want)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		got := values(ex.Get(`emails.#(primary==true)#`))
+		if ex.Status != http.StatusOK || len(got) != 1 || got[0] != want {
+			return mismatch(ex, "the primary emails", strconv.Quote(want), valueOrStatus(ex, ex.Get(`emails.#(primary==true)#.value`)), "expected exactly one primary email, %q", want)
+		}
+		return nil
+	})
 	r.s2(`^the user "([^"]*)" has the work email "([^"]*)"$`, func(w *World, name, want string) error {
 		want, err := w.expand(want)
 		if err != nil {
@@ -290,18 +343,41 @@ func (r reg) users() {
 		}
 		return nil
 	})
-	r.s1(`^the user "([^"]*)" has a new version$`, func(w *World, name string) error {
-		u, err := w.mustUser(name)
-		if err != nil {
-			return err
+	r.s2(`^the (user|group) "([^"]*)" has a new version$`, func(w *World, kind, name string) error {
+		var before string
+		if kind == "user" {
+			u, err := w.mustUser(name)
+			if err != nil {
+				return err
+			}
+			before = u.version
+		} else {
+			g, err := w.mustGroup(name)
+			if err != nil {
+				return err
+			}
+			before = g.version
 		}
-		ex, err := w.read("user", name)
+		ex, err := w.read(kind, name)
 		if err != nil {
 			return err
 		}
 		v := versionOf(ex)
-		if u.version == "" || v == "" || v == u.version {
-			return mismatch(ex, "version", "other than "+strconv.Quote(u.version), strconv.Quote(v), "expected a version other than %q after the change, got %q", u.version, v)
+		if before == "" || v == "" || v == before {
+			return mismatch(ex, "version", "other than "+strconv.Quote(before), strconv.Quote(v), "expected a version other than %q after the change, got %q", before, v)
+		}
+		return nil
+	})
+	r.s1(`^the user "([^"]*)" was last modified after it was created$`, func(w *World, name string) error {
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		c, errC := time.Parse(time.RFC3339, ex.Get("meta.created").String())
+		m, errM := time.Parse(time.RFC3339, ex.Get("meta.lastModified").String())
+		if ex.Status != http.StatusOK || errC != nil || errM != nil || !m.After(c) {
+			return mismatch(ex, "meta.lastModified", "a time after meta.created "+ex.Get("meta.created").String(), valueOrStatus(ex, ex.Get("meta.lastModified")),
+				"expected meta.lastModified after meta.created %s, got %s", ex.Get("meta.created").String(), orAbsent(ex.Get("meta.lastModified")))
 		}
 		return nil
 	})
@@ -413,6 +489,6 @@ func versionOf(ex *scimclient.Exchange) string {
 
 // unknownUserID is an id no user has: 18 random digits.
 func unknownUserID() string {
-	n, _ := rand.Int(rand.Reader, big.NewInt(8e17))
+	n, _ := rand.Int(rand.Reader, big.NewInt(1e17))
 	return fmt.Sprintf("9%017d", n)
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/provkit/provkit/internal/scimclient"
 )
@@ -41,9 +42,17 @@ func (r reg) versions() {
 		}
 		return nil
 	})
-	r.s3(`^the identity provider (replaces|patches|deletes) the (user|group) "([^"]*)" with a stale version$`, func(w *World, verb, kind, name string) error {
+	r.s3(`^the identity provider (replaces|patches|deletes|reads) the (user|group) "([^"]*)" with a stale version$`, func(w *World, verb, kind, name string) error {
 		h := map[string]string{"If-Match": w.staleETag}
 		switch verb {
+		case "reads":
+			path, err := w.pathOf(kind, name)
+			if err != nil {
+				return err
+			}
+			ex, err := w.do(http.MethodGet, path, nil, headers(map[string]string{"If-None-Match": w.staleETag}))
+			w.last = ex
+			return err
 		case "replaces":
 			return w.replace(kind, name, func(m map[string]any) { m["displayName"] = w.scope + " replaced" }, h)
 		case "patches":
@@ -65,12 +74,24 @@ func (r reg) versions() {
 		return w.patchWith("user", name, `[{"op": "replace", "path": "displayName", "value": "{scope} current"}]`,
 			map[string]string{"If-Match": etagOf(ex)})
 	})
-	r.s1(`^the identity provider reads the user "([^"]*)" again with its current version$`, func(w *World, name string) error {
-		ex, err := w.read("user", name)
-		if err := okOr(ex, err, "reading the user "+name); err != nil {
+	r.s1(`^the identity provider patches the user "([^"]*)" with If-Match \*$`, func(w *World, name string) error {
+		return w.patchWith("user", name, `[{"op": "replace", "path": "displayName", "value": "{scope} any"}]`,
+			map[string]string{"If-Match": "*"})
+	})
+	r.s0(`^a second has passed$`, func(w *World) error {
+		select {
+		case <-time.After(1100 * time.Millisecond):
+			return nil
+		case <-w.ctx.Done():
+			return w.ctx.Err()
+		}
+	})
+	r.s2(`^the identity provider reads the (user|group) "([^"]*)" again with its current version$`, func(w *World, kind, name string) error {
+		ex, err := w.read(kind, name)
+		if err := okOr(ex, err, "reading the "+kind+" "+name); err != nil {
 			return err
 		}
-		path, _ := w.pathOf("user", name)
+		path, _ := w.pathOf(kind, name)
 		ex, err = w.do(http.MethodGet, path, nil, headers(map[string]string{"If-None-Match": etagOf(ex)}))
 		w.last = ex
 		return err

@@ -64,6 +64,7 @@ type user struct {
 
 type group struct {
 	name, displayName, externalID, id string
+	version                           string // as created
 	other                             bool
 }
 
@@ -310,7 +311,8 @@ func (w *World) mustGroup(name string) (*group, error) {
 var placeholder = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9_-]*)(?:\.([A-Za-z]+))?\}`)
 
 // expand replaces {scope}, {alice}, {ALICE}, {alice.id}, {alice.externalId},
-// {alice.created}, {ops}, {ops.id} and {ops.externalId}.
+// {alice.created}, {erin.home} (a second email), {ops}, {OPS}, {ops.id} and
+// {ops.externalId}.
 func (w *World) expand(s string) (string, error) {
 	var err error
 	out := placeholder.ReplaceAllStringFunc(s, func(m string) string {
@@ -334,6 +336,8 @@ func (w *World) expand(s string) (string, error) {
 				return u.externalID
 			case "created":
 				return u.created
+			case "home":
+				return w.homeEmail(lower)
 			}
 		}
 		if _, ok := personas[lower]; ok && field == "externalId" {
@@ -342,6 +346,9 @@ func (w *World) expand(s string) (string, error) {
 		if g, ok := w.groups[lower]; ok {
 			switch field {
 			case "":
+				if upper {
+					return strings.ToUpper(g.displayName)
+				}
 				return g.displayName
 			case "id":
 				return g.id

@@ -40,6 +40,13 @@ Feature: An email belongs to one Keeper user
       When the identity provider provisions the user "alice" again with a new externalId
       Then the answer's externalId is "{scope}-relinked"
 
+    @must
+    Example: Provisioning Alice again with the address in upper case links to her
+      Given the user "alice" exists
+      When the identity provider provisions the user "alice" again with the address in upper case
+      Then the answer has status 201
+      And the user "alice" keeps its id
+
   @reserved-domain @needs-admin @assumption
   Rule: An address in a domain another enterprise reserved is refused with 409
     Level: SHOULD, not MUST: Keeper documents domain reservation but not what its SCIM endpoint answers for a reserved address.
@@ -48,6 +55,12 @@ Feature: An email belongs to one Keeper user
     Example: Another enterprise reserved Alice's domain
       Given another enterprise reserved the domain of the user "alice"
       When the identity provider provisions the user "alice"
+      Then the answer has status 409 and scimType "uniqueness"
+
+    @should
+    Example: A reserved domain written in upper case is still reserved
+      Given another enterprise reserved the domain of the user "alice"
+      When the identity provider provisions the user "alice" with the address in upper case
       Then the answer has status 409 and scimType "uniqueness"
 
   @same-node-references @needs-other-node @assumption

@@ -31,6 +31,12 @@ Feature: Versions protect against lost updates
       When the identity provider patches the user "alice" with its current version
       Then the request succeeds
 
+    @should
+    Example: Patching with If-Match * succeeds
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with If-Match *
+      Then the request succeeds
+
   @etag-header
   Rule: A read answers the version as a weak ETag
 
@@ -38,6 +44,12 @@ Feature: Versions protect against lost updates
     Example: The ETag of a read equals meta.version
       Given the user "alice" exists
       When the identity provider reads the user "alice"
+      Then the answer carries an ETag equal to its meta.version
+
+    @should
+    Example: The ETag of a replace answer equals its meta.version
+      Given the user "alice" exists
+      When the identity provider replaces the user "alice" with the display name "Alice Liddell"
       Then the answer carries an ETag equal to its meta.version
 
   @if-none-match
@@ -48,6 +60,18 @@ Feature: Versions protect against lost updates
       Given the user "alice" exists
       When the identity provider reads the user "alice" again with its current version
       Then the answer has status 304
+
+    @should
+    Example: Reading a group again with its current version answers 304
+      Given the group "ops" exists
+      When the identity provider reads the group "ops" again with its current version
+      Then the answer has status 304
+
+    @should
+    Example: Reading with an old version answers the resource
+      Given the user "alice" changed after the identity provider read it
+      When the identity provider reads the user "alice" with a stale version
+      Then the answer is the user "alice"
 
   @version-changes
   Rule: A change gives the resource a new version
@@ -61,3 +85,19 @@ Feature: Versions protect against lost updates
         [{"op": "replace", "path": "displayName", "value": "Alice Liddell"}]
         """
       Then the user "alice" has a new version
+
+    @should
+    Example: Replacing a user changes its version
+      Given the user "alice" exists
+      When the identity provider replaces the user "alice" with the display name "Alice Liddell"
+      Then the user "alice" has a new version
+
+    @should
+    Example: Adding a member changes the group's version
+      Given the user "alice" exists
+      And the group "ops" exists
+      When the identity provider patches the group "ops" with:
+        """
+        [{"op": "add", "path": "members", "value": [{"value": "{alice.id}"}]}]
+        """
+      Then the group "ops" has a new version

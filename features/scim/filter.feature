@@ -41,6 +41,22 @@ Feature: Filters select the resources a list returns
         | a multi-valued sub-attribute      | emails.value eq "{carol}"                                           | "carol"               |
         | an attribute name in upper case   | USERNAME eq "{alice}"                                               | "alice"               |
         | an operator in upper case         | userName EQ "{alice}"                                               | "alice"               |
+        | co inside the value               | userName sw "{scope}." and displayName co "ol"                      | "carol"               |
+        | co in another case                | userName sw "{scope}." and displayName co "OL"                      | "carol"               |
+        | sw on a letter found elsewhere    | userName sw "{scope}." and name.familyName sw "s"                   | "alice"               |
+        | ew on a letter found elsewhere    | userName sw "{scope}." and name.familyName ew "S"                   | "bob" and "carol"     |
+        | eq on a prefix of a value         | userName sw "{scope}." and displayName eq "Bob"                     | "nobody"              |
+        | ne in another case                | userName sw "{scope}." and userName ne "{ALICE}"                    | "bob" and "carol"     |
+        | gt in another case                | userName sw "{scope}." and userName gt "{BOB}"                      | "carol"               |
+        | a multi-valued sub-attribute in another case | emails.value eq "{CAROL}"                                | "carol"               |
+        | a caseExact attribute in another case | userName sw "{scope}." and (externalId eq "{scope}-A1" or name.familyName eq "Jones") | "bob" |
+        | a sub-attribute name in another case | userName sw "{scope}." and name.FAMILYNAME eq "Jones"            | "bob"                 |
+
+    @must
+    Example: Both tests of a value filter hold on the same email
+      Given the user "erin" exists
+      When the identity provider lists users with the filter emails[type eq "home" and value co "{scope}."]
+      Then the list holds exactly the users "bob"
 
     @must
     Example: Filtering with gt on a date
@@ -64,7 +80,7 @@ Feature: Filters select the resources a list returns
     @must
     Scenario Outline: Filtering groups by <attribute>
       Given the group "ops" has the member "alice"
-      And the group "dev" exists
+      And the group "dev" has the member "bob"
       When the identity provider lists groups with the filter <filter>
       Then the list holds exactly the groups "ops"
 
@@ -73,6 +89,7 @@ Feature: Filters select the resources a list returns
         | displayName | displayName eq "{ops}"               |
         | externalId  | externalId eq "{ops.externalId}"     |
         | members     | members[value eq "{alice.id}"]       |
+        | displayName in another case | displayName eq "{OPS}" |
 
   @filter-invalid
   Rule: A filter that does not parse is refused with invalidFilter

@@ -67,3 +67,15 @@ Feature: Lists are paged with startIndex and count
     Example: A list answer carries the ListResponse schema and its paging fields
       When the identity provider lists the users of this scenario asking for "count=2"
       Then the answer is a list response with totalResults, itemsPerPage and startIndex
+
+    @must
+    Example: Listed users carry their attributes
+      When the identity provider lists the users of this scenario asking for ""
+      Then the listed user "user1" has name.familyName "Example"
+      And the listed user "user1" has emails.0.value "{user1}"
+
+    @must
+    Example: Listed groups carry their members
+      Given the group "ops" has the member "user1"
+      When the identity provider lists the groups of this scenario asking for ""
+      Then the listed group "ops" has members.0.value "{user1.id}"

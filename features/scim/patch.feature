@@ -18,6 +18,33 @@ Feature: PATCH changes part of a resource
       Then the user "alice" has displayName "Alice Liddell"
 
     @should
+    Example: A PATCH answer shows the change
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "replace", "path": "displayName", "value": "Alice Liddell"}]
+        """
+      Then the answer has no body or shows displayName "Alice Liddell"
+
+    @should
+    Example: Adding an email keeps the ones the user has
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "emails", "value": [{"value": "{scope}-alice@example.com", "type": "home"}]}]
+        """
+      Then the user "alice" has the work email "{alice}"
+
+    @should
+    Example: A new primary email takes primary from the old one
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "emails", "value": [{"value": "{scope}-alice@example.com", "type": "home", "primary": true}]}]
+        """
+      Then the user "alice" has exactly one primary email, "{scope}-alice@example.com"
+
+    @should
     Example: Adding a value the user did not have
       Given the user "dave" exists
       When the identity provider patches the user "dave" with:
@@ -121,6 +148,24 @@ Feature: PATCH changes part of a resource
         """
       Then the user "alice" has the work email "{scope}.alice.l@example.com"
 
+    @must
+    Example: Replacing the work email through a value path leaves the home email
+      Given the user "erin" exists
+      When the identity provider patches the user "erin" with:
+        """
+        [{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "{scope}.erin.l@example.com"}]
+        """
+      Then the user "erin" has emails.#(type=="home").value "{erin.home}"
+
+    @must
+    Example: Removing the home email through a value path keeps the work email
+      Given the user "erin" exists
+      When the identity provider patches the user "erin" with:
+        """
+        [{"op": "remove", "path": "emails[type eq \"home\"]"}]
+        """
+      Then the user "erin" has the work email "{erin}"
+
   @member-removal
   Rule: Removing a member removes that member only
     Level: SHOULD, not MUST: RFC 7644 §3.5.2.2 ("the values matched by the filter are removed") describes it without MUST.
@@ -133,6 +178,15 @@ Feature: PATCH changes part of a resource
         [{"op": "remove", "path": "members[value eq \"{alice.id}\"]"}]
         """
       Then the group "ops" has exactly the members "bob"
+
+    @should
+    Example: Removing one of three members keeps the other two
+      Given the group "ops" has the members "alice", "bob" and "carol"
+      When the identity provider patches the group "ops" with:
+        """
+        [{"op": "remove", "path": "members[value eq \"{bob.id}\"]"}]
+        """
+      Then the group "ops" has exactly the members "alice" and "carol"
 
   @members-replace
   Rule: Replacing members sets the list to exactly the values given
@@ -217,13 +271,16 @@ Feature: PATCH changes part of a resource
         | a remove without a path       | [{"op": "remove"}]                                    | noTarget      |
         | a path that does not parse    | [{"op": "replace", "path": "emails[type eq", "value": "x"}] | invalidPath |
 
-    # RFC 7644 §3.5.2 requires "op" to be add, remove or replace but names no scimType for another; Table 9
-    # lists invalidValue (not invalidSyntax) for PATCH, and scimType is OPTIONAL (§3.12).
-    @must
-    Example: A PATCH with an unknown operation is refused
-      Given the user "alice" exists
-      When the identity provider patches the user "alice" with:
-        """
-        [{"op": "merge", "path": "displayName", "value": "x"}]
-        """
-      Then the answer is a SCIM error with status 400 and, if it has a scimType, one of "invalidValue, invalidSyntax"
+  @not-found
+  Rule: A PATCH of an unknown id is 404 Not Found (RFC 7644 §3.12)
+    Level: SHOULD, not MUST: RFC 7644 Table 8 lists 404 for a resource that does not exist, without MUST.
+
+    @should
+    Scenario Outline: Patching an unknown <resource> answers 404
+      When the identity provider patches an unknown <resource>
+      Then the answer has status 404
+
+      Examples:
+        | resource |
+        | user     |
+        | group    |

@@ -31,6 +31,13 @@ Feature: Answers follow the SCIM protocol's conventions
       And the answer has meta.lastModified
 
     @should
+    Example: A change moves lastModified
+      Given the user "alice" exists
+      And a second has passed
+      When the identity provider replaces the user "alice" with the display name "Alice Liddell"
+      Then the user "alice" was last modified after it was created
+
+    @should
     Example: meta.location reads the resource back
       Given the user "alice" exists
       When the identity provider follows the location of the user "alice"

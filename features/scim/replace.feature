@@ -14,6 +14,12 @@ Feature: PUT replaces a resource
       Then the user "alice" has displayName "Alice Liddell"
 
     @must
+    Example: The answer to a PUT is the replaced user
+      Given the user "alice" exists
+      When the identity provider replaces the user "alice" with the display name "Alice Liddell"
+      Then the answer's displayName is "Alice Liddell"
+
+    @must
     Example: Replacing a group changes its display name
       Given the group "ops" exists
       When the identity provider replaces the group "ops" with the display name "{scope} Operations"

@@ -23,3 +23,14 @@ Feature: Lists can be sorted
     Example: Sorting by a sub-attribute
       When the identity provider lists the users of this scenario asking for "sortBy=name.familyName"
       Then the list holds the users "carol", "bob" and "alice" in this order
+
+    @should
+    Example: Sorting compares userNames without regard to case
+      Given the user "Dave" exists
+      When the identity provider lists the users of this scenario asking for "sortBy=userName"
+      Then the list holds the users "alice", "bob", "carol" and "Dave" in this order
+
+    @should
+    Example: A page of a sorted list is cut after sorting
+      When the identity provider lists the users of this scenario asking for "sortBy=userName&count=2"
+      Then the list holds the users "alice" and "bob" in this order

@@ -42,6 +42,12 @@ Feature: Users are created, read and deleted
         | name.givenName  | Alice           |
         | name.familyName | Smith           |
 
+    @should
+    Example: A provisioned user keeps every email with its type and primary flag
+      When the identity provider provisions the user "erin"
+      Then the answer's emails.#(type=="home").value is "{erin.home}"
+      And the user "erin" has exactly one primary email, "{erin}"
+
   @rfc7644 @username-required
   Rule: userName is required (RFC 7643 §4.1)
     Cites RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value."
@@ -80,6 +86,18 @@ Feature: Users are created, read and deleted
         | user     |
         | group    |
 
+    @should
+    Scenario Outline: <action> an unknown <resource> answers 404
+      When the identity provider <verb> an unknown <resource>
+      Then the answer has status 404
+
+      Examples:
+        | action    | verb     | resource |
+        | Replacing | replaces | user     |
+        | Deleting  | deletes  | user     |
+        | Replacing | replaces | group    |
+        | Deleting  | deletes  | group    |
+
   @rfc7644 @delete-answers-204
   Rule: A successful DELETE answers 204 No Content
     Cites RFC 7644 §3.6: "In response to a successful DELETE, the server SHALL return a successful HTTP status code 204 (No Content)."
@@ -113,6 +131,12 @@ Feature: Users are created, read and deleted
     Example: Provisioning the same userName twice is refused
       Given the user "alice" exists
       When the identity provider provisions the user "alice" again with a new externalId
+      Then the answer has status 409 and scimType "uniqueness"
+
+    @must
+    Example: A userName taken in another case is refused too
+      Given the user "alice" exists
+      When the identity provider provisions the user "alice" again with the address in upper case
       Then the answer has status 409 and scimType "uniqueness"
 
   @rfc7644 @idp-create-shapes

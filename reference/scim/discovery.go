@@ -21,7 +21,14 @@ func (a *API) discovery(q *request, resource, id string) {
 			return
 		}
 		v = schema.ServiceProviderConfig(q.base, a.opt.MaxResults)
+		if q.faults.Has(FaultSPCStringBooleans) {
+			v = stringBooleans(v)
+		}
 	case "ResourceTypes":
+		if id != "" && q.faults.Has(FaultResourceTypeByIDMissing) {
+			q.fail(scimerr.New(http.StatusNotFound, "", "no resource type %q", id))
+			return
+		}
 		if id != "" {
 			doc, ok := schema.ResourceTypeDoc(q.base, id)
 			if !ok {
@@ -43,6 +50,9 @@ func (a *API) discovery(q *request, resource, id string) {
 			break
 		}
 		v = listOf(schema.Schemas(q.base))
+	}
+	if resource == "Schemas" && q.faults.Has(FaultSchemaRequiredLost) {
+		v = notRequired(v)
 	}
 	body, err := json.Marshal(v)
 	if err != nil {

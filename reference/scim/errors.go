@@ -72,8 +72,22 @@ func writeFaultyError(w http.ResponseWriter, err error) {
 }
 
 func (q *request) fail(err error) {
+	if q.unknownWrite(err) {
+		return
+	}
 	if q.faults.Has(FaultBadErrorBody) {
 		writeFaultyError(q.w, err)
+		return
+	}
+	if q.faults.Has(FaultErrorJSONType) {
+		writeError(jsonTyped{q.w}, err)
+		return
+	}
+	if q.faults.Has(FaultErrorStatusNumber) {
+		se := toSCIM(err)
+		q.w.Header().Set("Content-Type", contentType)
+		q.w.WriteHeader(se.Status)
+		_ = json.NewEncoder(q.w).Encode(map[string]any{"schemas": []string{schema.ErrorURN}, "status": se.Status, "detail": se.Detail})
 		return
 	}
 	writeError(q.w, err)

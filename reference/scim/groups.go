@@ -23,8 +23,11 @@ func groupNotFound(id string) error {
 // excludedAttributes=members keeps group reads cheap).
 func (a *API) groupJSON(q *request, t directory.Team, attrs, excl []string) ([]byte, error) {
 	rt := schema.GroupType
-	if q.faults.Has(FaultIgnoreExcluded) {
+	if q.faults.Has(FaultIgnoreExcluded) || q.faults.Has(FaultExcludedListsOnly) {
 		attrs, excl = nil, nil
+	}
+	if q.faults.Has(FaultExcludedKeepsIDOnly) && excl != nil {
+		attrs, excl = []string{"id"}, nil
 	}
 	withMembers := rt.Wants(attrs, excl, "members")
 	if !withMembers && attrs == nil && len(excl) == 1 {
@@ -51,7 +54,18 @@ func (a *API) respondGroup(q *request, status int, t directory.Team) {
 		q.fail(err)
 		return
 	}
-	writeResource(q.w, status, body, t.Version, q.base+"/Groups/"+t.ID)
+	if status == http.StatusCreated && q.faults.Has(FaultCreateAnswersEmpty) {
+		body = []byte("{}")
+	}
+	if q.faults.Has(FaultReadListShaped) && q.r.Method == http.MethodGet {
+		writeList(q.w, 1, 1, [][]byte{body})
+		return
+	}
+	loc := q.base + "/Groups/" + t.ID
+	if q.faults.Has(FaultLocationCollection) {
+		loc = q.base + "/Groups"
+	}
+	writeResource(q.w, status, body, q.answeredVersion(t.Version), loc)
 }
 
 func (a *API) getGroup(q *request, id string) {
@@ -60,7 +74,7 @@ func (a *API) getGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	if inm := q.r.Header.Get("If-None-Match"); inm != "" && (inm == etag(t.Version) || inm == "*") {
+	if q.notModified(t.Version, true) {
 		q.w.Header().Set("ETag", etag(t.Version))
 		q.w.WriteHeader(http.StatusNotModified)
 		return
@@ -104,6 +118,9 @@ func (a *API) createGroup(q *request) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if len(members) > 1 && q.faults.Has(FaultMembersOnCreateFirstOnly) {
+		members = members[:1]
 	}
 	t, err := a.svc.CreateTeam(q.ctx, q.node, in, members)
 	if err != nil {
@@ -171,14 +188,18 @@ func (a *API) patchGroup(q *request, id string) {
 			ti := teamInput(next)
 			in = &ti
 		}
-		mops, err := memberOps(rt, "members", changes, func() ([]any, error) {
+		curMembers := func() ([]any, error) {
 			ms, err := members()
 			if err != nil {
 				return nil, err
 			}
 			list, _ := teamMap(t, ms, true, q.base)["members"].([]any)
 			return list, nil
-		})
+		}
+		mops, err := memberOps(rt, "members", changes, curMembers)
+		if err == nil {
+			mops, err = twinMemberOps(q.faults, mops, curMembers)
+		}
 		return in, mops, err
 	})
 	if err != nil {
@@ -186,6 +207,11 @@ func (a *API) patchGroup(q *request, id string) {
 		return
 	}
 	attrs, excl := projection(rt, q.query)
+	if attrs == nil && excl == nil && q.faults.Has(FaultGroupPatchEmpty200) {
+		q.w.Header().Set("ETag", etag(nt.Version))
+		q.w.WriteHeader(http.StatusOK)
+		return
+	}
 	if attrs == nil && excl == nil {
 		q.w.Header().Set("ETag", etag(nt.Version))
 		q.w.WriteHeader(http.StatusNoContent)
@@ -209,12 +235,17 @@ func (a *API) deleteGroup(q *request, id string) {
 		q.fail(err)
 		return
 	}
-	if err := a.svc.DeleteTeam(q.ctx, q.node, id); err != nil {
+	if q.faults.Has(FaultGroupDeleteEmpties) {
+		_, err = a.svc.UpdateTeam(q.ctx, q.node, id, service.AnyVersion, nil, []service.MemberOp{{Op: service.MembersReplace}})
+	} else {
+		err = a.svc.DeleteTeam(q.ctx, q.node, id)
+	}
+	if err != nil {
 		q.fail(err)
 		return
 	}
 	a.forgetTeam(id)
-	q.w.WriteHeader(http.StatusNoContent)
+	q.w.WriteHeader(q.deletedStatus())
 }
 
 func (a *API) listGroups(q *request) {
@@ -251,7 +282,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	if paged {
@@ -270,7 +301,7 @@ func (a *API) listGroups(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filtered or sorted: the filter may name members, so evaluate on the
@@ -296,7 +327,7 @@ func (a *API) listGroups(q *request) {
 		maps = append(maps, m)
 	}
 	if p.sortBy != "" {
-		sortMaps(rt, maps, p.sortBy, p.sortDesc)
+		sortList(q.faults, rt, maps, p)
 	}
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)
@@ -316,7 +347,7 @@ func (a *API) listGroups(q *request) {
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, items)
+	writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 }
 
 // filterNames reports whether a filter mentions the attribute.

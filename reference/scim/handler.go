@@ -93,6 +93,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep, err := a.authenticate(r, nodeID)
+	if err != nil && a.authTwin(r, resource) {
+		ep, err = a.svc.Store().GetEndpoint(r.Context(), nodeID)
+		if err != nil {
+			err = unknownNode(nodeID)
+		}
+	}
+	if err != nil && a.writeAuthTwin(w, err) {
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return

@@ -73,17 +73,27 @@ func (a *API) parseList(q *request, rt *schema.ResourceType) (listParams, error)
 		if err != nil {
 			return p, scimerr.BadRequest(scimerr.InvalidValue, "count must be an integer, got %q", s)
 		}
+		if n > maxResults && q.faults.Has(FaultCountOverMaxRefused) {
+			return p, scimerr.BadRequest(scimerr.InvalidValue, "count must be at most %d", maxResults)
+		}
 		p.count = min(max(n, 0), maxResults) // negative means 0; above the maximum, the maximum
+		if q.faults.Has(FaultCountIgnored) {
+			p.count = maxResults
+		}
 	}
 	if s := queryGet(v, "filter"); s != "" && !q.faults.Has(FaultIgnoreFilter) {
 		e, err := filter.Parse(s)
-		if err != nil {
-			return p, err
+		if err == nil {
+			err = filter.Validate(e, rt)
 		}
-		if err := filter.Validate(e, rt); err != nil {
+		switch {
+		case err != nil && q.faults.Has(FaultFilterLenient):
+			e = nil // a lenient server lists everything
+		case err != nil:
 			return p, err
+		default:
+			p.filter = twinFilter(q.faults, rt, e)
 		}
-		p.filter = e
 	}
 	if s := queryGet(v, "sortBy"); s != "" {
 		uri, rest := rt.SplitURN(s)
@@ -114,7 +124,7 @@ func (p listParams) page(n int) (lo, hi int) {
 // sortMaps sorts resources by p.sortBy (RFC 7644 §3.4.2.3): values compared
 // by type, strings case-insensitively unless caseExact, resources without a
 // value last in ascending order; ties broken by id for a stable order.
-func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc bool) {
+func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc, exact bool) {
 	uri, rest := rt.SplitURN(by)
 	name, sub, _ := strings.Cut(rest, ".")
 	ref, _ := rt.Lookup(uri, name, sub)
@@ -127,7 +137,7 @@ func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc bool
 	}
 	ks := make([]keyed, len(ms))
 	for i, m := range ms {
-		v := sortValue(m, keys, ref.Attr != nil && ref.Attr.CaseExact)
+		v := sortValue(m, keys, exact || ref.Attr != nil && ref.Attr.CaseExact)
 		id, _ := m["id"].(string)
 		ks[i] = keyed{m: m, v: v, has: v != nil, id: id}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 // ifMatch returns the version an If-Match header requires, or AnyVersion.
 func (q *request) ifMatch() (int64, error) {
 	h := strings.TrimSpace(q.r.Header.Get("If-Match"))
-	if h == "" || h == "*" || q.faults.Has(FaultIgnoreIfMatch) {
+	if h == "" || h == "*" && !q.faults.Has(FaultIfMatchStarRefused) || q.ignoresIfMatch() {
 		return service.AnyVersion, nil
 	}
 	v := strings.TrimPrefix(h, "W/")
@@ -136,7 +137,15 @@ func refValues(raw map[string]any, attr string) ([]string, error) {
 // respondUser writes a user, projected when the request asks for it.
 func (a *API) respondUser(q *request, status int, u directory.User) {
 	attrs, excl := projection(schema.UserType, q.query)
+	attrs, excl = twinProjection(q, attrs, excl)
 	loc := q.base + "/Users/" + strconv.FormatInt(u.ID, 10)
+	if q.faults.Has(FaultLocationCollection) {
+		loc = q.base + "/Users"
+	}
+	if status == http.StatusCreated && q.faults.Has(FaultCreateAnswersEmpty) {
+		writeResource(q.w, status, []byte("{}"), u.Version, loc)
+		return
+	}
 	var body []byte
 	var err error
 	if attrs == nil && excl == nil {
@@ -148,7 +157,20 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 		q.fail(err)
 		return
 	}
-	writeResource(q.w, status, body, u.Version, loc)
+	if q.faults.Has(FaultExcludedIDRemoved) && slices.ContainsFunc(excl, func(s string) bool { return strings.EqualFold(s, "id") }) {
+		body = withoutKey(body, "id")
+	}
+	if q.faults.Has(FaultInvitedNoActive) && u.Status == directory.UserInvited {
+		body = withoutKey(body, "active")
+	}
+	if q.faults.Has(FaultUserGroupsNoValue) {
+		body = groupsWithoutValue(body)
+	}
+	if q.faults.Has(FaultReadListShaped) && q.r.Method == http.MethodGet {
+		writeList(q.w, 1, 1, [][]byte{body})
+		return
+	}
+	writeResource(q.w, status, body, q.answeredVersion(u.Version), loc)
 }
 
 func (a *API) projectedUser(q *request, u directory.User, attrs, excl []string) ([]byte, error) {
@@ -170,7 +192,7 @@ func (a *API) getUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
-	if inm := q.r.Header.Get("If-None-Match"); inm != "" && (inm == etag(u.Version) || inm == "*") {
+	if q.notModified(u.Version, false) {
 		q.w.Header().Set("ETag", etag(u.Version))
 		q.w.WriteHeader(http.StatusNotModified)
 		return
@@ -200,13 +222,16 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if err != nil {
 		return service.UserInput{}, nil, err
 	}
-	if err := schema.UserType.CheckRequired(m); err != nil {
+	if err := schema.UserType.CheckRequired(m); err != nil && q.faults.Has(FaultRequiredInvalidSyntax) {
+		return service.UserInput{}, nil, scimerr.BadRequest(scimerr.InvalidSyntax, "%v", err)
+	} else if err != nil {
 		return service.UserInput{}, nil, err
 	}
 	in := userInput(m)
 	if q.faults.Has(FaultIgnoreActive) {
 		in.Active = nil
 	}
+	twinEmails(q.faults, &in)
 	return in, groups, nil
 }
 
@@ -248,10 +273,30 @@ func (a *API) replaceUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
+	if in.Active == nil && q.faults.Has(FaultPutUnlocks) {
+		active := true
+		in.Active = &active
+	}
+	var before directory.User
+	if q.faults.Has(FaultPutAnswersBefore) {
+		before, _ = a.svc.GetUser(q.ctx, q.node, id)
+	}
 	u, err := a.svc.UpdateUser(q.ctx, q.node, id, version, in, nil)
+	if err == nil && q.faults.Has(FaultVersionFrozenOnPut) {
+		u, err = a.unbumpUser(q, u)
+	}
+	if directory.KindOf(err) == directory.KindNotFound && q.faults.Has(FaultPutUnknownCreates) {
+		if u, _, err = a.svc.CreateUser(q.ctx, q.node, in, nil); err == nil {
+			a.respondUser(q, http.StatusCreated, u)
+			return
+		}
+	}
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if q.faults.Has(FaultPutAnswersBefore) {
+		u = before
 	}
 	a.respondUser(q, http.StatusOK, u)
 }
@@ -315,15 +360,24 @@ func (a *API) patchUser(q *request, sid string) {
 		return
 	}
 	ops, err := patch.Decode(body)
+	if err != nil && q.faults.Has(FaultPatchNoOpsAccepted) && !bytes.Contains(bytes.ToLower(body), []byte(`"operations"`)) {
+		a.getUser(q, sid) // nothing to do: answer the user as it is
+		return
+	}
+	if err != nil && q.faults.Has(FaultPatchPartial) {
+		a.keepDecodablePrefix(q, id, body)
+	}
 	if err != nil {
 		q.fail(err)
 		return
 	}
-	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", ops)
+	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", twinOps(q.faults, ops))
 	if err != nil {
 		q.fail(err)
 		return
 	}
+	var before directory.User
+	var partial func()
 	nu, err := a.svc.ChangeUser(q.ctx, q.node, id, want, func(u directory.User, userTeams func() ([]store.UserTeam, error)) (service.UserInput, []service.MemberOp, error) {
 		teams, err := userTeams()
 		if err != nil {
@@ -331,22 +385,46 @@ func (a *API) patchUser(q *request, sid string) {
 		}
 		cur := userMap(u, teams, q.base)
 		next, err := patch.Apply(schema.UserType, cur, rest)
+		if err != nil && q.faults.Has(FaultPatchPartial) {
+			partial = func() { a.keepPrefix(q, u, teams, rest) } // after this transaction: a write of its own
+		}
 		if err != nil {
 			return service.UserInput{}, nil, err
+		}
+		if q.faults.Has(FaultPrimaryNotExclusive) {
+			keepOldPrimary(cur, next)
+		}
+		if q.faults.Has(FaultValuePathReplaceAll) {
+			replaceEveryEmail(rest, next)
 		}
 		in := userInput(next)
 		if q.faults.Has(FaultIgnoreActive) {
 			in.Active = nil
 		}
-		mops, err := memberOps(schema.UserType, "groups", changes, func() ([]any, error) {
+		twinEmails(q.faults, &in)
+		curGroups := func() ([]any, error) {
 			g, _ := cur["groups"].([]any)
 			return g, nil
-		})
+		}
+		mops, err := memberOps(schema.UserType, "groups", changes, curGroups)
+		if err == nil {
+			mops, err = twinMemberOps(q.faults, mops, curGroups)
+		}
+		if q.faults.Has(FaultUserGroupRemoveIgnored) {
+			mops = slices.DeleteFunc(mops, func(mo service.MemberOp) bool { return mo.Op == service.MembersRemove })
+		}
+		before = u
 		return in, mops, err
 	})
+	if err != nil && partial != nil {
+		partial()
+	}
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if q.faults.Has(FaultPatchAnswersBefore) {
+		nu = before
 	}
 	a.respondUser(q, http.StatusOK, nu)
 }
@@ -381,7 +459,7 @@ func (a *API) deleteUser(q *request, sid string) {
 		return
 	}
 	a.forgetUser(id)
-	q.w.WriteHeader(http.StatusNoContent)
+	q.w.WriteHeader(q.deletedStatus())
 }
 
 func (a *API) listUsers(q *request) {
@@ -425,7 +503,7 @@ func (a *API) listUsers(q *request) {
 		if q.faults.Has(FaultWrongTotal) {
 			total = len(items)
 		}
-		writeList(q.w, total, p.startIndex, items)
+		writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 		return
 	}
 	// Filter and/or sort: candidates from an index when the filter allows it,
@@ -452,10 +530,13 @@ func (a *API) listUsers(q *request) {
 		if q.faults.Has(FaultFilterCaseSensitive) && !caseSensitiveUserName(p.filter, u) {
 			continue
 		}
+		if q.faults.Has(FaultLockedUnlisted) && u.Locked {
+			continue
+		}
 		maps = append(maps, m)
 	}
 	if p.sortBy != "" {
-		sortMaps(rt, maps, p.sortBy, p.sortDesc)
+		sortList(q.faults, rt, maps, p)
 	}
 	a.writeMaps(q, rt, maps, p)
 }
@@ -467,6 +548,10 @@ func caseSensitiveUserName(e filter.Expr, u directory.User) bool {
 }
 
 func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]any, p listParams) {
+	if len(maps) == 0 && p.filter != nil && q.faults.Has(FaultNoMatchNotFound) {
+		q.fail(scimerr.New(http.StatusNotFound, "", "no resource matches the filter"))
+		return
+	}
 	lo, hi := p.page(len(maps))
 	items := make([][]byte, 0, hi-lo)
 	for _, m := range maps[lo:hi] {
@@ -484,7 +569,7 @@ func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]a
 	if q.faults.Has(FaultWrongTotal) {
 		total = len(items)
 	}
-	writeList(q.w, total, p.startIndex, items)
+	writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
 }
 
 // userCandidates narrows a filter to an index lookup when it has a top-level

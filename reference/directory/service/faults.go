@@ -23,6 +23,24 @@ const (
 	FaultApproveInvited     Fault = "keeper-approve-invited"      // approval also approves invited users' memberships
 	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
 	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
+	// wrong twins of the versioning rules (RFC 7644 §3.14, RFC 7643 §3.1 meta)
+	FaultVersionFrozenOnMembers Fault = "rfc-version-frozen-on-members" // a membership change keeps the group's version
+	FaultLastModifiedFrozen     Fault = "rfc-last-modified-frozen"      // an update of a user keeps its lastModified
+	// wrong twins of Keeper's rules: case rules applied to the wrong values, one-way locks
+	FaultEmailCaseSensitive      Fault = "keeper-email-case-sensitive"       // another enterprise's email in another case is not taken
+	FaultLinkCaseSensitive       Fault = "keeper-link-case-sensitive"        // this node's user in another case is not linked (409)
+	FaultUniqueNamesCaseExact    Fault = "keeper-unique-names-case-exact"    // unique group names compare case-sensitively
+	FaultReservedDomainCaseExact Fault = "keeper-reserved-domain-case-exact" // a reserved domain written in another case is free
+	FaultReactivateIgnored       Fault = "keeper-reactivate-ignored"         // active true does not unlock
+	FaultDeleteKeepsActive       Fault = "keeper-delete-keeps-active"        // DELETE answers 204 but neither locks nor removes
+	FaultEmptyTeamsActive        Fault = "keeper-empty-teams-active"         // a team created without members is active at once
+	FaultInitialMembersActive    Fault = "keeper-initial-members-active"     // the members a group is created with are active at once
+	FaultApproveTeamsOnly        Fault = "keeper-approve-teams-only"         // approval activates teams, never memberships
+	FaultApproveLocked           Fault = "keeper-approve-locked"             // approval ignores that a user is locked
+	FaultAutoApproveTeamsOnly    Fault = "keeper-auto-approve-teams-only"    // automatic approval activates teams only
+	FaultUserNameUniqueCaseExact Fault = "rfc-username-unique-case-exact"    // a taken userName in another case is a new user
+	FaultLenientIdentity         Fault = "keeper-identity-lenient"           // any userName with an @ is taken as the email identity
+	FaultDisplayNameLocalPart    Fault = "keeper-display-name-local-part"    // the default display name is the email's local part
 )
 
 // WithFaults switches faults on (tests only).

@@ -212,7 +212,7 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 		if !c.JIT && !s.fault(FaultSSOJITIgnored) {
 			return directory.Errorf(op, directory.KindForbidden, "the user is not provisioned and JIT provisioning is off")
 		}
-		if err := checkDomain(ctx, tx, op, n.EnterpriseID, email); err != nil {
+		if err := checkDomain(ctx, tx, op, n.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
 			return directory.Errorf(op, directory.KindForbidden, "the email's domain is reserved by another enterprise")
 		}
 		now := s.stamp()

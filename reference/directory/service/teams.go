@@ -38,6 +38,9 @@ func (s *Service) checkUniqueName(ctx context.Context, tx store.Tx, op string, n
 		return err
 	}
 	for _, t := range same {
+		if s.fault(FaultUniqueNamesCaseExact) && t.DisplayName != name {
+			continue
+		}
 		if t.ID != self {
 			return directory.Errorf(op, directory.KindConflict, "a team named %q already exists", name)
 		}
@@ -68,7 +71,7 @@ func (s *Service) CreateTeam(ctx context.Context, nodeID int64, in TeamInput, me
 		now := s.stamp()
 		t = directory.Team{ID: uid, EnterpriseID: n.EnterpriseID, NodeID: n.ID, DisplayName: in.DisplayName,
 			ExternalID: in.ExternalID, Status: directory.TeamPending, Version: 1, Created: now, Modified: now}
-		if n.Settings.AutoApprove || s.fault(FaultTeamsActive) {
+		if n.Settings.AutoApprove || s.fault(FaultTeamsActive) || len(members) == 0 && s.fault(FaultEmptyTeamsActive) {
 			t.Status = directory.TeamActive
 		}
 		if err := tx.CreateTeam(ctx, t); err != nil {
@@ -76,6 +79,9 @@ func (s *Service) CreateTeam(ctx context.Context, nodeID int64, in TeamInput, me
 		}
 		if len(members) > 0 {
 			if err := s.changeTeamMembers(ctx, tx, n, t.ID, []MemberOp{{Op: MembersAdd, IDs: members}}); err != nil {
+				return err
+			}
+			if err := s.activateInitialMembers(ctx, tx, n.EnterpriseID, t.ID); err != nil {
 				return err
 			}
 		}
@@ -298,7 +304,10 @@ func (s *Service) approve(ctx context.Context, tx store.Tx, entID, nodeID int64)
 		if err != nil {
 			return res, err
 		}
-		if !directory.MembershipApprovable(u, t) && !(s.fault(FaultApproveInvited) && t.Status == directory.TeamActive) {
+		if s.fault(FaultApproveLocked) && u.Locked {
+			u.Locked = false // the twin looks at the invitation only
+		}
+		if s.fault(FaultApproveTeamsOnly) || !directory.MembershipApprovable(u, t) && !(s.fault(FaultApproveInvited) && t.Status == directory.TeamActive) {
 			res.MembershipsWaiting++
 			continue
 		}
@@ -309,4 +318,25 @@ func (s *Service) approve(ctx context.Context, tx store.Tx, entID, nodeID int64)
 		res.MembershipsApproved++
 	}
 	return res, nil
+}
+
+// activateInitialMembers is FaultInitialMembersActive: the memberships a
+// group is created with are active at once.
+func (s *Service) activateInitialMembers(ctx context.Context, tx store.Tx, entID int64, teamID string) error {
+	if !s.fault(FaultInitialMembersActive) {
+		return nil
+	}
+	ms, err := tx.PendingMemberships(ctx, entID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.TeamID == teamID {
+			m.Status = directory.MembershipActive
+			if _, err := tx.PutMembership(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

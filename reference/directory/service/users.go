@@ -112,7 +112,11 @@ func (in UserInput) apply(u *directory.User, email string) {
 }
 
 // checkDomain refuses an email whose domain another enterprise reserved.
-func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, email string) error {
+// caseExactDomains is FaultReservedDomainCaseExact.
+func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, email string, caseExactDomains bool) error {
+	if caseExactDomains && strings.ToLower(email) != email {
+		return nil // FaultReservedDomainCaseExact: the domain as written is not the reserved one
+	}
 	d, err := tx.GetDomain(ctx, directory.EmailDomain(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -134,6 +138,9 @@ func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, e
 func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, groups []string) (u directory.User, created bool, err error) {
 	const op = "create user"
 	email, err := in.normalize(op)
+	if err != nil && s.fault(FaultLenientIdentity) && strings.Contains(in.UserName, "@") {
+		email, err = strings.TrimSpace(in.UserName), nil
+	}
 	if err != nil {
 		return u, false, err
 	}
@@ -144,8 +151,13 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			return err
 		}
 		existing, err := tx.GetUserByEmail(ctx, email)
+		otherCase := err == nil && existing.Email != email
+		if otherCase && s.fault(FaultLinkCaseSensitive) && existing.NodeID == nodeID {
+			return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+		}
 		switch {
-		case err == nil && s.fault(FaultDuplicateEmail) && existing.NodeID != nodeID:
+		case err == nil && (s.fault(FaultDuplicateEmail) || otherCase && s.fault(FaultEmailCaseSensitive)) && existing.NodeID != nodeID,
+			err == nil && otherCase && s.fault(FaultUserNameUniqueCaseExact) && existing.NodeID == nodeID:
 			// the fault: store a mangled identity so the database accepts the duplicate
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
@@ -175,7 +187,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				return err
 			}
 		case errors.Is(err, store.ErrNotFound):
-			if err := checkDomain(ctx, tx, op, n.EnterpriseID, email); err != nil {
+			if err := checkDomain(ctx, tx, op, n.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
 				return err
 			}
 			now := s.stamp()
@@ -185,6 +197,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				u.Status = directory.UserActive
 			}
 			in.apply(&u, email)
+			if s.fault(FaultDisplayNameLocalPart) && strings.TrimSpace(in.DisplayName) == "" {
+				u.DisplayName, _, _ = strings.Cut(email, "@")
+			}
 			if s.fault(FaultSeatsIgnored) {
 				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
 					e.Seats = e.SeatsUsed + 1
@@ -249,19 +264,24 @@ func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, cha
 		if err != nil {
 			return err
 		}
+		if s.fault(FaultReactivateIgnored) && in.Active != nil && *in.Active {
+			in.Active = nil
+		}
 		email, err := in.normalize(op)
 		if err != nil {
 			return err
 		}
 		if !strings.EqualFold(email, u.Email) {
-			if err := checkDomain(ctx, tx, op, u.EnterpriseID, email); err != nil {
+			if err := checkDomain(ctx, tx, op, u.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
 				return err
 			}
 		}
 		wasLocked := u.Locked
 		in.apply(&u, email)
 		u.Version++
-		u.Modified = s.stamp()
+		if !s.fault(FaultLastModifiedFrozen) {
+			u.Modified = s.stamp()
+		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
@@ -304,7 +324,7 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 			deleted = true
 			return s.deleteUser(ctx, tx, u)
 		}
-		if u.Locked {
+		if u.Locked || s.fault(FaultDeleteKeepsActive) {
 			return nil
 		}
 		u.Locked = true
@@ -386,7 +406,9 @@ func (s *Service) bumpTeam(ctx context.Context, tx store.Tx, id string) error {
 	if err != nil {
 		return err
 	}
-	t.Version++
+	if !s.fault(FaultVersionFrozenOnMembers) {
+		t.Version++
+	}
 	t.Modified = s.stamp()
 	return tx.UpdateTeam(ctx, t)
 }
@@ -457,7 +479,7 @@ func (s *Service) addMember(ctx context.Context, tx store.Tx, n directory.Node, 
 		return err
 	}
 	st := directory.MembershipPending
-	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) {
+	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) && !s.fault(FaultAutoApproveTeamsOnly) {
 		st = directory.MembershipActive
 	}
 	if _, err := tx.PutMembership(ctx, directory.Membership{TeamID: t.ID, UserID: u.ID, Status: st}); err != nil {

@@ -5,6 +5,8 @@
 // case-insensitive attribute names, and caseExact taken from the schema.
 package filter
 
+import "github.com/provkit/provkit/reference/scim/schema"
+
 // AttrPath is an attribute path: [URI ":"] Name ["." Sub]. Names keep the
 // case the client wrote; resolution against a schema is case-insensitive.
 type AttrPath struct {
@@ -32,6 +34,30 @@ type Compare struct {
 	Attr  AttrPath
 	Op    string
 	Value any
+	// Case overrides the schema's caseExact for this comparison. The parser
+	// never sets it; the reference's fault switches do, to act like a server
+	// that gets case rules wrong.
+	Case CaseRule
+}
+
+// CaseRule says how a comparison treats letter case.
+type CaseRule uint8
+
+// Case rules: the schema's caseExact (the default), always exact, never exact.
+const (
+	CaseBySchema CaseRule = iota
+	CaseAlwaysExact
+	CaseNeverExact
+)
+
+// withCase applies rule to the attribute a comparison uses.
+func withCase(a *schema.Attribute, rule CaseRule) *schema.Attribute {
+	if rule == CaseBySchema || a == nil {
+		return a
+	}
+	c := *a
+	c.CaseExact = rule == CaseAlwaysExact
+	return &c
 }
 
 // ValuePath is attrPath "[" valFilter "]" (its filter's attribute names are

@@ -69,7 +69,7 @@ func Match(e Expr, rt *schema.ResourceType, res map[string]any) bool {
 		default:
 			vals = flatten(top)
 		}
-		return compareAll(leaf, vals, e.Op, e.Value)
+		return compareAll(withCase(leaf, e.Case), vals, e.Op, e.Value)
 	case *ValuePath:
 		ref, ok := rt.Lookup(e.Attr.URI, e.Attr.Name, "")
 		if !ok || hidden(ref) || ref.Attr.Type != schema.Complex {
@@ -115,7 +115,7 @@ func matchElem(e Expr, rt *schema.ResourceType, parent AttrPath, elem map[string
 		if _, v, ok := schema.GetFold(elem, ref.Sub); ok {
 			vals = flatten(v)
 		}
-		return compareAll(ref.Attr, vals, e.Op, e.Value)
+		return compareAll(withCase(ref.Attr, e.Case), vals, e.Op, e.Value)
 	}
 	return false // no nested value paths
 }
