@@ -119,6 +119,10 @@ func (r reg) users() {
 		return w.provision("nameless", b, nil)
 	})
 	r.s1(`^the identity provider provisions a user with the userName "([^"]*)" and no email$`, func(w *World, un string) error {
+		un, err := w.expand(un)
+		if err != nil {
+			return err
+		}
 		return w.provision("invalid", map[string]any{"schemas": []any{userSchema}, "userName": un}, nil)
 	})
 	r.s2(`^the identity provider reads the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {

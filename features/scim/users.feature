@@ -48,6 +48,21 @@ Feature: Users are created, read and deleted
       When the identity provider provisions a user without a userName
       Then the answer has status 400 and scimType "invalidValue"
 
+  @rfc7644 @keeper-differs @username-any-format
+  Rule: userName takes any non-empty string (RFC 7643 §4.1.1 puts no format on it; Keeper requires an address)
+
+    @should
+    Scenario Outline: A userName like "<userName>" is accepted without an email
+      When the identity provider provisions a user with the userName "<userName>" and no email
+      Then the user is created
+      And the answer's userName is "<userName>"
+
+      Examples:
+        | userName          |
+        | {scope}.bjensen   |
+        | {scope} B. Jensen |
+        | {scope}.bjensen@  |
+
   @rfc7644 @read-resource
   Rule: A resource can be read by its id
 

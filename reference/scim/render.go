@@ -61,9 +61,6 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 		}
 		emails = append(emails, em)
 	}
-	if len(emails) == 0 {
-		emails = append(emails, map[string]any{"value": u.Email, "primary": true})
-	}
 	m["emails"] = emails
 	groups := make([]any, 0, len(teams))
 	for _, t := range teams {

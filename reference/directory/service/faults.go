@@ -23,6 +23,7 @@ const (
 	FaultApproveInvited     Fault = "keeper-approve-invited"      // approval also approves invited users' memberships
 	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
 	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
+	FaultIdentityEmail      Fault = "rfc-identity-email"          // a node of identity any still requires an email identity
 )
 
 // WithFaults switches faults on (tests only).

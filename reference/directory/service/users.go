@@ -87,9 +87,13 @@ func (s *Service) GetTeam(ctx context.Context, nodeID int64, id string) (directo
 	return teamInNode(ctx, s.st, "get team", nodeID, id)
 }
 
-func (in *UserInput) normalize(op string) (string, error) {
+func (in *UserInput) normalize(op string, mode directory.IdentityMode) (string, error) {
 	in.UserName = strings.TrimSpace(in.UserName)
-	email, ok := directory.IdentityEmail(in.UserName, in.Emails)
+	email, ok := directory.Identity(mode, in.UserName, in.Emails)
+	if !ok && mode == directory.IdentityModeAny {
+		return "", &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "userName",
+			Detail: "userName must not be empty"}
+	}
 	if !ok {
 		return "", &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "userName",
 			Detail: "userName or an email must hold a valid email address"}
@@ -97,15 +101,23 @@ func (in *UserInput) normalize(op string) (string, error) {
 	return email, nil
 }
 
-func (in UserInput) apply(u *directory.User, email string) {
+// apply sets u from in, email being its identity. On a node of identity
+// mode email, Keeper's defaults fill what the client left out: displayName
+// and emails show the identity email. In mode any, u holds what was sent.
+func (in UserInput) apply(u *directory.User, email string, mode directory.IdentityMode) {
 	u.UserName, u.Email = in.UserName, email
 	u.GivenName, u.FamilyName = in.GivenName, in.FamilyName
 	u.DisplayName = strings.TrimSpace(in.DisplayName)
-	if u.DisplayName == "" {
-		u.DisplayName = email // Keeper shows the email when no display name is given
+	u.Emails = in.Emails
+	if mode != directory.IdentityModeAny {
+		if u.DisplayName == "" {
+			u.DisplayName = email // Keeper shows the email when no display name is given
+		}
+		if len(u.Emails) == 0 {
+			u.Emails = []directory.Email{{Value: email, Primary: true}} // the identity is the user's email
+		}
 	}
 	u.ExternalID = in.ExternalID
-	u.Emails = in.Emails
 	if in.Active != nil {
 		u.Locked = !*in.Active
 	}
@@ -133,13 +145,15 @@ func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, e
 // (memberships start pending).
 func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, groups []string) (u directory.User, created bool, err error) {
 	const op = "create user"
-	email, err := in.normalize(op)
-	if err != nil {
-		return u, false, err
-	}
 	err = s.update(ctx, op, func(tx store.Tx) error {
 		created = false
 		n, err := tx.GetNode(ctx, nodeID)
+		if err != nil {
+			return err
+		}
+		in := in // normalised per attempt
+		mode := s.identityMode(n)
+		email, err := in.normalize(op, mode)
 		if err != nil {
 			return err
 		}
@@ -150,7 +164,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
 				Status: directory.UserInvited, Version: 1, Created: now, Modified: now}
-			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email)
+			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email, mode)
 			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
@@ -184,7 +198,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultUsersActive) {
 				u.Status = directory.UserActive
 			}
-			in.apply(&u, email)
+			in.apply(&u, email, mode)
 			if s.fault(FaultSeatsIgnored) {
 				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
 					e.Seats = e.SeatsUsed + 1
@@ -216,14 +230,20 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 // Changing the email to one another user holds is a conflict.
 func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in UserInput, teams []MemberOp) (directory.User, error) {
 	const op = "update user"
-	email, err := in.normalize(op)
-	if err != nil {
-		return directory.User{}, err
-	}
 	var u directory.User
-	err = s.update(ctx, op, func(tx store.Tx) error {
+	err := s.update(ctx, op, func(tx store.Tx) error {
 		var err error
 		if u, err = userInNode(ctx, tx, op, nodeID, id); err != nil {
+			return err
+		}
+		n, err := tx.GetNode(ctx, nodeID)
+		if err != nil {
+			return err
+		}
+		in := in // normalised per attempt
+		mode := s.identityMode(n)
+		email, err := in.normalize(op, mode)
+		if err != nil {
 			return err
 		}
 		if version != AnyVersion && u.Version != version {
@@ -235,17 +255,13 @@ func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in 
 			}
 		}
 		wasLocked := u.Locked
-		in.apply(&u, email)
+		in.apply(&u, email, mode)
 		u.Version++
 		u.Modified = s.stamp()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
 			}
-			return err
-		}
-		n, err := tx.GetNode(ctx, nodeID)
-		if err != nil {
 			return err
 		}
 		if len(teams) > 0 {
@@ -289,6 +305,15 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 		return tx.UpdateUser(ctx, u)
 	})
 	return deleted, err
+}
+
+// identityMode is the node's identity mode as the service applies it
+// (FaultIdentityEmail keeps Keeper's rule on every node).
+func (s *Service) identityMode(n directory.Node) directory.IdentityMode {
+	if n.Settings.Identity == directory.IdentityModeAny && !s.fault(FaultIdentityEmail) {
+		return directory.IdentityModeAny
+	}
+	return directory.IdentityModeEmail
 }
 
 func (s *Service) deleteUser(ctx context.Context, tx store.Tx, u directory.User) error {
