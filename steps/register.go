@@ -25,6 +25,7 @@ func registerSteps(sc *godog.ScenarioContext) {
 	r.assertions()
 	r.saml() // saml.go
 	r.idp()  // idp.go
+	r.protocol()
 }
 
 func run(ctx context.Context, f func(*World) error) error {

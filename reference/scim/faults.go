@@ -18,6 +18,8 @@ const (
 	FaultStartIndexZeroBased Fault = "scim-start-index-zero"      // startIndex treated as 0-based
 	FaultIgnoreIfMatch       Fault = "scim-ignore-if-match"       // If-Match not checked
 	FaultFilterCaseSensitive Fault = "scim-filter-case-sensitive" // userName eq compared case-sensitively
+	FaultNoAllow             Fault = "scim-no-allow"              // 405 answers without an Allow header
+	FaultMeNotFound          Fault = "scim-me-not-found"          // /Me answers 404 instead of 501
 )
 
 // Faults is a set of faults.
