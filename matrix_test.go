@@ -47,6 +47,7 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-no-link", rules: "@same-node-link,@seats-link"},
 	{fault: "rfc-reprovision-links", rules: "@duplicate-username", profile: "rfc7644"},
 	{fault: "rfc-identity-email", rules: "@username-any-format", profile: "rfc7644"},
+	{fault: "rfc-unchanged-bumps", rules: "@patch-no-change"},
 	{fault: "keeper-seats-ignored", rules: "@seats-enforced"},
 	{fault: "keeper-rotation-keeps-old", rules: "@token-rotation"},
 	{fault: "keeper-sub-node-visible", rules: "@sub-nodes-separate"},

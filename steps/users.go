@@ -291,6 +291,24 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s2(`^the user "([^"]*)" keeps its (lastModified|version)$`, func(w *World, name, what string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		want, got, path := u.modified, ex.Get("meta.lastModified").String(), "meta.lastModified"
+		if what == "version" {
+			want, got, path = u.version, versionOf(ex), "meta.version"
+		}
+		if ex.Status != http.StatusOK || want == "" || got != want {
+			return mismatch(ex, path, strconv.Quote(want), strconv.Quote(got), "expected the user %s to keep %s %q after a change that changed nothing, got %q", name, path, want, got)
+		}
+		return nil
+	})
 	r.s1(`^the user "([^"]*)" keeps its id$`, func(w *World, name string) error {
 		u, err := w.mustUser(name)
 		if err != nil {

@@ -62,6 +62,34 @@ Feature: PATCH changes part of a resource
         """
       Then the group "ops" has no members
 
+  @patch-no-change
+  Rule: An add of a value the resource already has changes nothing (§3.5.2.1: it "SHALL NOT change the modify timestamp")
+
+    @must
+    Scenario Outline: Adding <what> the user already has keeps its lastModified
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "<path>", "value": <value>}]
+        """
+      Then the request succeeds
+      And the user "alice" keeps its lastModified
+
+      Examples:
+        | what                 | path        | value                                                       |
+        | the display name     | displayName | "Alice Smith"                                               |
+        | an email             | emails      | [{"value": "{alice}", "type": "work", "primary": true}]     |
+        | the given name       | name        | {"givenName": "Alice"}                                      |
+
+    @should
+    Example: Adding the display name the user already has keeps its version
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "displayName", "value": "Alice Smith"}]
+        """
+      Then the user "alice" keeps its version
+
   @patch-active
   Rule: Setting active deactivates and reactivates a user
 

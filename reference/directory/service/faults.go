@@ -24,6 +24,7 @@ const (
 	FaultCrossNodeRefs      Fault = "keeper-cross-node-refs"      // teams and users of other nodes may be referenced
 	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
 	FaultIdentityEmail      Fault = "rfc-identity-email"          // a node of identity any still requires an email identity
+	FaultUnchangedBumps     Fault = "rfc-unchanged-bumps"         // an update that changes nothing still gives a new version
 )
 
 // WithFaults switches faults on (tests only).

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -255,14 +256,19 @@ func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in 
 			}
 		}
 		wasLocked := u.Locked
+		before := u
 		in.apply(&u, email, mode)
-		u.Version++
-		u.Modified = s.stamp()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+		// RFC 7644 §3.5.2.1: an add that changes nothing "SHALL NOT change
+		// the modify timestamp": an unchanged user keeps its version too.
+		if !sameUser(before, u) || s.fault(FaultUnchangedBumps) {
+			u.Version++
+			u.Modified = s.stamp()
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+				}
+				return err
 			}
-			return err
 		}
 		if len(teams) > 0 {
 			if err := s.changeUserTeams(ctx, tx, n, &u, teams); err != nil {
@@ -305,6 +311,13 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 		return tx.UpdateUser(ctx, u)
 	})
 	return deleted, err
+}
+
+// sameUser reports whether a and b hold the same provisioned attributes.
+func sameUser(a, b directory.User) bool {
+	return a.UserName == b.UserName && a.Email == b.Email && a.GivenName == b.GivenName &&
+		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName && a.ExternalID == b.ExternalID &&
+		a.Locked == b.Locked && slices.Equal(a.Emails, b.Emails)
 }
 
 // identityMode is the node's identity mode as the service applies it
