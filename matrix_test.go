@@ -48,6 +48,8 @@ var faultMatrix = []faultRow{
 	{fault: "rfc-reprovision-links", rules: "@duplicate-username", profile: "rfc7644"},
 	{fault: "rfc-identity-email", rules: "@username-any-format", profile: "rfc7644"},
 	{fault: "rfc-unchanged-bumps", rules: "@patch-no-change"},
+	{fault: "rfc-remove-refills", rules: "@patch-remove-unassigns", profile: "rfc7644"},
+	{fault: "keeper-remove-clears", rules: "@remove-shows-identity"},
 	{fault: "keeper-seats-ignored", rules: "@seats-enforced"},
 	{fault: "keeper-rotation-keeps-old", rules: "@token-rotation"},
 	{fault: "keeper-sub-node-visible", rules: "@sub-nodes-separate"},

@@ -90,6 +90,24 @@ Feature: PATCH changes part of a resource
         """
       Then the user "alice" keeps its version
 
+  @keeper-differs @patch-remove-unassigns
+  Rule: remove leaves the attribute unassigned (§3.5.2.2: it "SHALL be considered unassigned")
+
+    @must
+    Scenario Outline: Removing <attribute> leaves the user without it
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "remove", "path": "<attribute>"}]
+        """
+      Then the request succeeds
+      And the user "alice" has no <attribute>
+
+      Examples:
+        | attribute   |
+        | displayName |
+        | emails      |
+
   @patch-active
   Rule: Setting active deactivates and reactivates a user
 

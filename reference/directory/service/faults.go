@@ -25,6 +25,8 @@ const (
 	FaultReprovisionLinks   Fault = "rfc-reprovision-links"       // a node in RFC mode still links a re-provisioned userName
 	FaultIdentityEmail      Fault = "rfc-identity-email"          // a node of identity any still requires an email identity
 	FaultUnchangedBumps     Fault = "rfc-unchanged-bumps"         // an update that changes nothing still gives a new version
+	FaultRemoveRefills      Fault = "rfc-remove-refills"          // identity any: a removed displayName or emails is filled from the identity
+	FaultRemoveClears       Fault = "keeper-remove-clears"        // identity email: a removed displayName or emails stays empty
 )
 
 // WithFaults switches faults on (tests only).

@@ -102,15 +102,16 @@ func (in *UserInput) normalize(op string, mode directory.IdentityMode) (string, 
 	return email, nil
 }
 
-// apply sets u from in, email being its identity. On a node of identity
-// mode email, Keeper's defaults fill what the client left out: displayName
-// and emails show the identity email. In mode any, u holds what was sent.
-func (in UserInput) apply(u *directory.User, email string, mode directory.IdentityMode) {
+// apply sets u from in, email being its identity. With keeperDefaults (a
+// node of identity mode email), Keeper's defaults fill what the client left
+// out or removed: displayName and emails show the identity email. Without,
+// (mode any) u holds what was sent, and a removed attribute stays removed.
+func (in UserInput) apply(u *directory.User, email string, keeperDefaults bool) {
 	u.UserName, u.Email = in.UserName, email
 	u.GivenName, u.FamilyName = in.GivenName, in.FamilyName
 	u.DisplayName = strings.TrimSpace(in.DisplayName)
 	u.Emails = in.Emails
-	if mode != directory.IdentityModeAny {
+	if keeperDefaults {
 		if u.DisplayName == "" {
 			u.DisplayName = email // Keeper shows the email when no display name is given
 		}
@@ -165,7 +166,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
 				Status: directory.UserInvited, Version: 1, Created: now, Modified: now}
-			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email, mode)
+			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email, s.keeperDefaults(mode, false))
 			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
@@ -199,7 +200,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultUsersActive) {
 				u.Status = directory.UserActive
 			}
-			in.apply(&u, email, mode)
+			in.apply(&u, email, s.keeperDefaults(mode, false))
 			if s.fault(FaultSeatsIgnored) {
 				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
 					e.Seats = e.SeatsUsed + 1
@@ -257,7 +258,7 @@ func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in 
 		}
 		wasLocked := u.Locked
 		before := u
-		in.apply(&u, email, mode)
+		in.apply(&u, email, s.keeperDefaults(mode, true))
 		// RFC 7644 §3.5.2.1: an add that changes nothing "SHALL NOT change
 		// the modify timestamp": an unchanged user keeps its version too.
 		if !sameUser(before, u) || s.fault(FaultUnchangedBumps) {
@@ -327,6 +328,19 @@ func (s *Service) identityMode(n directory.Node) directory.IdentityMode {
 		return directory.IdentityModeAny
 	}
 	return directory.IdentityModeEmail
+}
+
+// keeperDefaults reports whether Keeper's identity-email defaults apply to
+// a user of a node of this identity mode (update: a change of an existing
+// user, where the faults of the remove rules act).
+func (s *Service) keeperDefaults(mode directory.IdentityMode, update bool) bool {
+	if update && s.fault(FaultRemoveRefills) {
+		return true
+	}
+	if update && s.fault(FaultRemoveClears) {
+		return false
+	}
+	return mode != directory.IdentityModeAny
 }
 
 func (s *Service) deleteUser(ctx context.Context, tx store.Tx, u directory.User) error {
