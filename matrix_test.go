@@ -40,6 +40,7 @@ var faultMatrix = []faultRow{
 	{fault: "scim-filter-case-sensitive", rules: "@filter-value-case"},
 	{fault: "scim-no-allow", rules: "@method-not-allowed"},
 	{fault: "scim-me-not-found", rules: "@me-not-implemented"},
+	{fault: "scim-duplicate-values", rules: "@multi-value-dedupe"},
 	{fault: "keeper-teams-active", rules: "@teams-pending,@idp-teams-pending"},
 	{fault: "keeper-memberships-active", rules: "@memberships-pending,@idp-teams-pending"},
 	{fault: "keeper-users-active", rules: "@users-invited,@idp-users-invited"},

@@ -103,6 +103,13 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" with its work email repeated$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		un := w.userName(name)
+		b["emails"] = []any{map[string]any{"value": un, "type": "work", "primary": true},
+			map[string]any{"value": un, "type": "work"}, map[string]any{"value": strings.ToUpper(un), "type": "Work"}}
+		return w.provision(name, b, nil)
+	})
 	r.s2(`^the identity provider provisions the user "([^"]*)" into the group "([^"]*)"$`, func(w *World, name, gname string) error {
 		g, err := w.mustGroup(gname)
 		if err != nil {

@@ -63,6 +63,15 @@ Feature: Users are created, read and deleted
         | {scope} B. Jensen |
         | {scope}.bjensen@  |
 
+  @rfc7644 @multi-value-dedupe
+  Rule: A (type, value) pair is returned once (RFC 7643 §2.4: "SHOULD NOT return the same (type, value) combination more than once")
+
+    @should
+    Example: A work email sent again, also in upper case, is kept once
+      When the identity provider provisions the user "alice" with its work email repeated
+      Then the user is created
+      And the answer's emails hold "{alice}" of type "work" exactly once
+
   @rfc7644 @read-resource
   Rule: A resource can be read by its id
 

@@ -20,6 +20,7 @@ const (
 	FaultFilterCaseSensitive Fault = "scim-filter-case-sensitive" // userName eq compared case-sensitively
 	FaultNoAllow             Fault = "scim-no-allow"              // 405 answers without an Allow header
 	FaultMeNotFound          Fault = "scim-me-not-found"          // /Me answers 404 instead of 501
+	FaultDuplicateValues     Fault = "scim-duplicate-values"      // repeated (type, value) pairs are kept and echoed
 )
 
 // Faults is a set of faults.

@@ -72,8 +72,12 @@ func userNotFound(id string) error {
 	return scimerr.New(http.StatusNotFound, "", "user %s not found", id)
 }
 
-// userInput reads the provisioning fields of a normalised User map.
-func userInput(m map[string]any) service.UserInput {
+// userInput reads the provisioning fields of a normalised User map (whose
+// repeated (type, value) pairs it drops, unless faults say otherwise).
+func userInput(m map[string]any, faults Faults) service.UserInput {
+	if !faults.Has(FaultDuplicateValues) {
+		dedupeMultiValued(schema.UserType, m)
+	}
 	var in service.UserInput
 	in.UserName, _ = m["userName"].(string)
 	in.DisplayName, _ = m["displayName"].(string)
@@ -200,7 +204,7 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if err := schema.UserType.CheckRequired(m); err != nil {
 		return service.UserInput{}, nil, err
 	}
-	in := userInput(m)
+	in := userInput(m, q.faults)
 	if q.faults.Has(FaultIgnoreActive) {
 		in.Active = nil
 	}
@@ -343,7 +347,7 @@ func (a *API) patchUser(q *request, sid string) {
 			q.fail(err)
 			return
 		}
-		in := userInput(next)
+		in := userInput(next, q.faults)
 		if q.faults.Has(FaultIgnoreActive) {
 			in.Active = nil
 		}
