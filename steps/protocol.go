@@ -1,8 +1,11 @@
 package steps
 
 import (
+	"context"
 	"net/http"
 	"strings"
+
+	"github.com/cucumber/godog"
 )
 
 // protocol holds the steps of protocol details that are not about one
@@ -28,6 +31,21 @@ func (r reg) protocol() {
 			ex, err := w.do(method, path, body)
 			w.last = ex
 			return err
+		})
+	// The SearchRequest is the subject of the search rule, so it is written
+	// out in a DocString (with placeholders), like a PATCH's operations.
+	r.sc.Step(`^the identity provider searches (the users|the groups|every resource type) with:$`,
+		func(ctx context.Context, where string, doc *godog.DocString) error {
+			return run(ctx, func(w *World) error {
+				body, err := w.expand(doc.Content)
+				if err != nil {
+					return err
+				}
+				path := map[string]string{"the users": "/Users/.search", "the groups": "/Groups/.search", "every resource type": "/.search"}[where]
+				ex, err := w.do(http.MethodPost, path, []byte(strings.TrimSpace(body)))
+				w.last = ex
+				return err
+			})
 		})
 	r.s0(`^the identity provider reads its own resource at /Me$`, func(w *World) error {
 		ex, err := w.do(http.MethodGet, "/Me", nil)

@@ -21,6 +21,7 @@ const (
 	FaultNoAllow             Fault = "scim-no-allow"              // 405 answers without an Allow header
 	FaultMeNotFound          Fault = "scim-me-not-found"          // /Me answers 404 instead of 501
 	FaultDuplicateValues     Fault = "scim-duplicate-values"      // repeated (type, value) pairs are kept and echoed
+	FaultNoSearch            Fault = "scim-no-search"             // POST /.search answers 404
 )
 
 // Faults is a set of faults.

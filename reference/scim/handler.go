@@ -143,6 +143,17 @@ type crud struct {
 }
 
 func (a *API) route(q *request, resource, id string) {
+	switch {
+	case id == ".search" && resource == "Users":
+		a.search(q, a.listUsers)
+		return
+	case id == ".search" && resource == "Groups":
+		a.search(q, a.listGroups)
+		return
+	case resource == ".search" && id == "":
+		a.searchRoot(q)
+		return
+	}
 	switch resource {
 	case "Users":
 		crud{a.listUsers, a.createUser, a.getUser, a.replaceUser, a.patchUser, a.deleteUser}.serve(q, id)
