@@ -26,6 +26,7 @@ func registerSteps(sc *godog.ScenarioContext) {
 	r.saml() // saml.go
 	r.idp()  // idp.go
 	r.protocol()
+	r.attributes() // attributes.go
 }
 
 func run(ctx context.Context, f func(*World) error) error {

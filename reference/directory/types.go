@@ -145,6 +145,7 @@ type User struct {
 	DisplayName  string     `json:"display_name"`
 	ExternalID   string     `json:"external_id,omitempty"`
 	Emails       []Email    `json:"emails,omitempty"`
+	Extra        string     `json:"extra,omitempty"` // SCIM attributes without a Keeper meaning (nickName, the enterprise extension, ...) as a JSON object; "" for none
 	Status       UserStatus `json:"status"`
 	Locked       bool       `json:"locked"`
 	Version      int64      `json:"version"`

@@ -22,6 +22,7 @@ const (
 	FaultMeNotFound          Fault = "scim-me-not-found"          // /Me answers 404 instead of 501
 	FaultDuplicateValues     Fault = "scim-duplicate-values"      // repeated (type, value) pairs are kept and echoed
 	FaultNoSearch            Fault = "scim-no-search"             // POST /.search answers 404
+	FaultDropAttributes      Fault = "scim-drop-attributes"       // attributes without a field of their own (nickName, ...) are dropped
 )
 
 // Faults is a set of faults.

@@ -72,7 +72,40 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 		})
 	}
 	m["groups"] = groups
+	mergeExtra(m, u.Extra)
 	return m
+}
+
+// mergeExtra adds a user's stored further attributes (directory.User.Extra)
+// to its representation m: name's sub-attributes into name, an extension
+// object under its URN (listed in schemas), anything else at the top level.
+func mergeExtra(m map[string]any, extra string) {
+	if extra == "" {
+		return
+	}
+	var x map[string]any
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		return
+	}
+	for k, v := range x {
+		switch {
+		case k == "name":
+			nm, _ := m["name"].(map[string]any)
+			if nm == nil {
+				nm = map[string]any{}
+				m["name"] = nm
+			}
+			sub, _ := v.(map[string]any)
+			for sk, sv := range sub { // a client's formatted wins over the computed one
+				nm[sk] = sv
+			}
+		case k == schema.EnterpriseUserURN:
+			m[k] = v
+			m["schemas"] = append(m["schemas"].([]any), k)
+		default:
+			m[k] = v
+		}
+	}
 }
 
 func joinName(g, f string) string {

@@ -104,7 +104,54 @@ func userInput(m map[string]any, faults Faults) service.UserInput {
 	if act, ok := m["active"].(bool); ok {
 		in.Active = &act
 	}
+	if !faults.Has(FaultDropAttributes) {
+		in.Extra = extraAttributes(m, in.GivenName, in.FamilyName)
+	}
 	return in
+}
+
+// ownFields are the User attributes the directory keeps in fields of its
+// own (or computes: groups); password is writeOnly and never returned, and
+// the reference, which has no password sign-in, does not keep it.
+var ownFields = map[string]bool{"schemas": true, "id": true, "meta": true, "userName": true, "displayName": true,
+	"externalId": true, "active": true, "emails": true, "groups": true, "password": true}
+
+// extraAttributes returns, as a JSON object, every attribute of a
+// normalised User map that has no field of its own: nickName, title,
+// phoneNumbers, addresses, ..., name's other sub-attributes, and the
+// enterprise extension under its URN. name.formatted is kept only when it
+// is not the one userMap would compute from givenName and familyName.
+func extraAttributes(m map[string]any, given, family string) string {
+	extra := map[string]any{}
+	for k, v := range m {
+		switch {
+		case ownFields[k]:
+		case k == "name":
+			nm, _ := v.(map[string]any)
+			sub := map[string]any{}
+			for sk, sv := range nm {
+				switch {
+				case sk == "givenName" || sk == "familyName":
+				case sk == "formatted" && sv == joinName(given, family):
+				default:
+					sub[sk] = sv
+				}
+			}
+			if len(sub) > 0 {
+				extra["name"] = sub
+			}
+		default:
+			extra[k] = v
+		}
+	}
+	if len(extra) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(extra) // sorted keys: the same attributes give the same text
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // refValues reads [{"value": "..."}] from a raw body attribute (groups on

@@ -18,6 +18,8 @@ type UserInput struct {
 	DisplayName string
 	ExternalID  string
 	Emails      []directory.Email
+	// Extra is the JSON object of the further SCIM attributes ("" for none).
+	Extra string
 	// Active false locks the user, true unlocks it; nil leaves the lock as is.
 	Active *bool
 }
@@ -120,6 +122,7 @@ func (in UserInput) apply(u *directory.User, email string, keeperDefaults bool) 
 		}
 	}
 	u.ExternalID = in.ExternalID
+	u.Extra = in.Extra
 	if in.Active != nil {
 		u.Locked = !*in.Active
 	}
@@ -318,7 +321,7 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 func sameUser(a, b directory.User) bool {
 	return a.UserName == b.UserName && a.Email == b.Email && a.GivenName == b.GivenName &&
 		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName && a.ExternalID == b.ExternalID &&
-		a.Locked == b.Locked && slices.Equal(a.Emails, b.Emails)
+		a.Locked == b.Locked && slices.Equal(a.Emails, b.Emails) && a.Extra == b.Extra
 }
 
 // identityMode is the node's identity mode as the service applies it
