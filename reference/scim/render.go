@@ -23,11 +23,10 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func userMap(u directory.User, teams []store.UserTeam, base string) map[string]any {
 	id := strconv.FormatInt(u.ID, 10)
 	m := map[string]any{
-		"schemas":     []any{schema.UserURN},
-		"id":          id,
-		"userName":    u.UserName,
-		"displayName": u.DisplayName,
-		"active":      !u.Locked,
+		"schemas":  []any{schema.UserURN},
+		"id":       id,
+		"userName": u.UserName,
+		"active":   !u.Locked,
 		"meta": map[string]any{
 			"resourceType": "User",
 			"created":      ts(u.Created),
@@ -35,6 +34,9 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 			"location":     base + "/Users/" + id,
 			"version":      etag(u.Version),
 		},
+	}
+	if u.DisplayName != "" { // unassigned (identity any, removed): left out, RFC 7643 §2.5
+		m["displayName"] = u.DisplayName
 	}
 	if u.ExternalID != "" {
 		m["externalId"] = u.ExternalID
