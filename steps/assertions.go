@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -176,6 +177,26 @@ func (r reg) assertions() {
 		}
 		if !containsString(ex.Get(path), want) {
 			return mismatch(ex, path, "a list with "+strconv.Quote(want), orAbsent(ex.Get(path)), "expected %s to list %q, got %s", path, want, orAbsent(ex.Get(path)))
+		}
+		return nil
+	})
+	r.s3(`^the answer's (\S+) hold "(.*)" of type "([^"]*)" exactly once$`, func(w *World, path, value, typ string) error {
+		ex, err := w.answer()
+		if err != nil {
+			return err
+		}
+		if value, err = w.expand(value); err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range ex.Get(path).Array() {
+			if strings.EqualFold(e.Get("value").String(), value) && strings.EqualFold(e.Get("type").String(), typ) {
+				n++
+			}
+		}
+		if n != 1 {
+			return mismatch(ex, path, fmt.Sprintf("%q of type %q once", value, typ), fmt.Sprintf("%d times: %s", n, orAbsent(ex.Get(path))),
+				"expected %s to hold %q of type %q exactly once (RFC 7643 §2.4), found it %d times", path, value, typ, n)
 		}
 		return nil
 	})

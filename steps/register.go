@@ -25,6 +25,8 @@ func registerSteps(sc *godog.ScenarioContext) {
 	r.assertions()
 	r.saml() // saml.go
 	r.idp()  // idp.go
+	r.protocol()
+	r.attributes() // attributes.go
 }
 
 func run(ctx context.Context, f func(*World) error) error {

@@ -128,7 +128,8 @@ func (w *World) oktaUserBody(name string) map[string]any {
 // remember records a user from a create (or read) answer.
 func (w *World) remember(name string, ex *scimclient.Exchange) *user {
 	u := &user{name: name, userName: ex.Get("userName").String(), id: ex.Get("id").String(),
-		externalID: ex.Get("externalId").String(), created: ex.Get("meta.created").String(), version: versionOf(ex)}
+		externalID: ex.Get("externalId").String(), created: ex.Get("meta.created").String(), version: versionOf(ex),
+		modified: ex.Get("meta.lastModified").String()}
 	if u.userName == "" {
 		u.userName = w.userName(name)
 	}

@@ -131,6 +131,13 @@ func (r reg) users() {
 		}
 		return nil
 	})
+	r.s1(`^the identity provider provisions the user "([^"]*)" with its work email repeated$`, func(w *World, name string) error {
+		b := w.userBody(name)
+		un := w.userName(name)
+		b["emails"] = []any{map[string]any{"value": un, "type": "work", "primary": true},
+			map[string]any{"value": un, "type": "work"}, map[string]any{"value": strings.ToUpper(un), "type": "Work"}}
+		return w.provision(name, b, nil)
+	})
 	r.s2(`^the identity provider provisions the user "([^"]*)" into the group "([^"]*)"$`, func(w *World, name, gname string) error {
 		g, err := w.mustGroup(gname)
 		if err != nil {
@@ -147,6 +154,10 @@ func (r reg) users() {
 		return w.provision("nameless", b, nil)
 	})
 	r.s1(`^the identity provider provisions a user with the userName "([^"]*)" and no email$`, func(w *World, un string) error {
+		un, err := w.expand(un)
+		if err != nil {
+			return err
+		}
 		return w.provision("invalid", map[string]any{"schemas": []any{userSchema}, "userName": un}, nil)
 	})
 	r.s2(`^the identity provider reads the (user|group) "([^"]*)"$`, func(w *World, kind, name string) error {
@@ -378,6 +389,24 @@ func (r reg) users() {
 		if ex.Status != http.StatusOK || errC != nil || errM != nil || !m.After(c) {
 			return mismatch(ex, "meta.lastModified", "a time after meta.created "+ex.Get("meta.created").String(), valueOrStatus(ex, ex.Get("meta.lastModified")),
 				"expected meta.lastModified after meta.created %s, got %s", ex.Get("meta.created").String(), orAbsent(ex.Get("meta.lastModified")))
+		}
+		return nil
+	})
+	r.s2(`^the user "([^"]*)" keeps its (lastModified|version)$`, func(w *World, name, what string) error {
+		u, err := w.mustUser(name)
+		if err != nil {
+			return err
+		}
+		ex, err := w.read("user", name)
+		if err != nil {
+			return err
+		}
+		want, got, path := u.modified, ex.Get("meta.lastModified").String(), "meta.lastModified"
+		if what == "version" {
+			want, got, path = u.version, versionOf(ex), "meta.version"
+		}
+		if ex.Status != http.StatusOK || want == "" || got != want {
+			return mismatch(ex, path, strconv.Quote(want), strconv.Quote(got), "expected the user %s to keep %s %q after a change that changed nothing, got %q", name, path, want, got)
 		}
 		return nil
 	})

@@ -59,7 +59,8 @@ type World struct {
 
 type user struct {
 	name, userName, id, externalID, created, version string
-	other                                            bool // lives in the other node
+	modified                                         string // meta.lastModified when it was created
+	other                                            bool   // lives in the other node
 }
 
 type group struct {

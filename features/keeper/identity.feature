@@ -18,3 +18,29 @@ Feature: A user's identity is an email address
         | bjensen               |
         | bjensen@              |
         | b jensen@example.com  |
+
+  @remove-shows-identity
+  Rule: A user's identity email stays its display name and email when a client removes them
+
+    Keeper shows the email when no display name is given, and a Keeper user's email is its login: the
+    reference treats a removed displayName or emails like one never sent (docs/reference-behaviour.md).
+
+    @should @assumption
+    Example: Removing the display name shows the email again
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "remove", "path": "displayName"}]
+        """
+      Then the request succeeds
+      And the user "alice" has displayName "{alice}"
+
+    @should @assumption
+    Example: Removing the emails leaves the identity email
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "remove", "path": "emails"}]
+        """
+      Then the request succeeds
+      And the user "alice" has emails.0.value "{alice}"

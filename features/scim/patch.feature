@@ -90,6 +90,54 @@ Feature: PATCH changes part of a resource
         """
       Then the group "ops" has no members
 
+  @patch-no-change
+  Rule: An add of a value the resource already has changes nothing (§3.5.2.1: it "SHALL NOT change the modify timestamp")
+    Cites RFC 7644 §3.5.2.1: "Unless other operations change the resource, this operation SHALL NOT change the modify timestamp of the resource."
+
+    @must
+    Scenario Outline: Adding <what> the user already has keeps its lastModified
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "<path>", "value": <value>}]
+        """
+      Then the request succeeds
+      And the user "alice" keeps its lastModified
+
+      Examples:
+        | what                 | path        | value                                                       |
+        | the display name     | displayName | "Alice Smith"                                               |
+        | an email             | emails      | [{"value": "{alice}", "type": "work", "primary": true}]     |
+        | the given name       | name        | {"givenName": "Alice"}                                      |
+
+    @should
+    Example: Adding the display name the user already has keeps its version
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "displayName", "value": "Alice Smith"}]
+        """
+      Then the user "alice" keeps its version
+
+  @keeper-differs @patch-remove-unassigns
+  Rule: remove leaves the attribute unassigned (§3.5.2.2: it "SHALL be considered unassigned")
+    Cites RFC 7644 §3.5.2.2: "If the target location is a single-value attribute, the attribute and its associated value is removed, and the attribute SHALL be considered unassigned."
+
+    @must
+    Scenario Outline: Removing <attribute> leaves the user without it
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "remove", "path": "<attribute>"}]
+        """
+      Then the request succeeds
+      And the user "alice" has no <attribute>
+
+      Examples:
+        | attribute   |
+        | displayName |
+        | emails      |
+
   @patch-active
   Rule: Setting active deactivates and reactivates a user
     Level: SHOULD, not MUST: RFC 7643 §4.1.1 defines active ("A Boolean value indicating the User's administrative status") without a MUST on PATCH.

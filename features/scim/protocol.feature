@@ -1,7 +1,8 @@
 @rfc7644 @protocol
 Feature: Answers follow the SCIM protocol's conventions
-  Source: RFC 7644 §3.1 (the application/scim+json media type) and RFC 7643 §3.1 (common attributes: meta with
-  resourceType, created, lastModified, location). Keeper's endpoint uses application/scim+json ("API
+  Source: RFC 7644 §3.1 (the application/scim+json media type), RFC 7643 §3.1 (common attributes: meta with
+  resourceType, created, lastModified, location), RFC 7644 §3.11 (the /Me alias) and RFC 7231 §6.5.5 (405 and
+  Allow), which RFC 7644 §3.1 builds on. Keeper's endpoint uses application/scim+json ("API
   Provisioning with SCIM", Header Authentication).
 
   @media-type
@@ -42,3 +43,27 @@ Feature: Answers follow the SCIM protocol's conventions
       Given the user "alice" exists
       When the identity provider follows the location of the user "alice"
       Then the answer is the user "alice"
+
+  @method-not-allowed
+  Rule: A 405 answer names the methods the resource allows (RFC 7231 §6.5.5: "MUST generate an Allow header")
+    Cites RFC 7231 §6.5.5: "The origin server MUST generate an Allow header field in a 405 response containing a list of the target resource's currently supported methods."
+
+    @must
+    Scenario Outline: A <method> request to <target> that is refused with 405 lists what is allowed
+      When the identity provider sends a <method> request to <target>
+      Then the refusal names the allowed methods <allowed>
+
+      Examples:
+        | method | target                    | allowed                  |
+        | DELETE | the Users collection      | "GET" and "POST"         |
+        | PUT    | the Groups collection     | "GET" and "POST"         |
+        | POST   | the user "alice"          | "GET", "PUT" and "DELETE" |
+        | DELETE | the ServiceProviderConfig | "GET"                    |
+
+  @me-not-implemented
+  Rule: A server without the /Me alias answers 501 Not Implemented (RFC 7644 §3.11: SHOULD)
+
+    @should
+    Example: An identity provider's token names no user, so /Me is not implemented
+      When the identity provider reads its own resource at /Me
+      Then the answer is the authenticated subject's resource or 501 Not Implemented

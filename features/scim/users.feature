@@ -48,6 +48,55 @@ Feature: Users are created, read and deleted
       Then the answer's emails.#(type=="home").value is "{erin.home}"
       And the user "erin" has exactly one primary email, "{erin}"
 
+  @rfc7644 @advertised-attributes-kept
+  Rule: Every attribute /Schemas advertises as readWrite is kept (RFC 7643 §7: the Schemas resource says which attributes the service provider supports; readWrite "MAY be updated and read at any time")
+
+    @should
+    Scenario Outline: A user provisioned with <attribute> reads it back
+      When the identity provider provisions the user "alice" with <attribute> set to <value>
+      Then the user is created
+      And the user "alice" reads back <attribute> as <value>
+
+      Examples:
+        | attribute                                                                 | value                                                                             |
+        | nickName                                                                  | "Ally"                                                                            |
+        | title                                                                     | "Tax advisor"                                                                     |
+        | userType                                                                  | "Employee"                                                                        |
+        | profileUrl                                                                | "https://example.com/people/alice"                                                |
+        | preferredLanguage                                                         | "en-GB"                                                                           |
+        | locale                                                                    | "en-GB"                                                                           |
+        | timezone                                                                  | "Europe/London"                                                                   |
+        | name.middleName                                                           | "Jane"                                                                            |
+        | name.honorificPrefix                                                      | "Ms."                                                                             |
+        | name.honorificSuffix                                                      | "III"                                                                             |
+        | name.formatted                                                            | "Ms. Alice J. Smith, III"                                                         |
+        | phoneNumbers                                                              | [{"value": "+44 20 7946 0000", "type": "work"}]                                   |
+        | ims                                                                       | [{"value": "alice@xmpp.example.com", "type": "xmpp"}]                             |
+        | photos                                                                    | [{"value": "https://example.com/alice.png", "type": "photo"}]                     |
+        | addresses                                                                 | [{"streetAddress": "1 Main St", "locality": "London", "country": "GB", "type": "work"}] |
+        | entitlements                                                              | [{"value": "vault"}]                                                              |
+        | roles                                                                     | [{"value": "auditor"}]                                                            |
+        | x509Certificates                                                          | [{"value": "TUlJQg=="}]                                                           |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber | "701984"                                                                          |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter     | "4130"                                                                            |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization   | "Universal Studios"                                                               |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division       | "Theme Park"                                                                      |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department     | "Tour Operations"                                                                 |
+        | urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager        | {"value": "26118915-6090-4610-87e4-49d8ca9f808d"}                                 |
+
+    @should
+    Example: An attribute set by PATCH is read back and removed by PATCH
+      Given the user "alice" exists
+      When the identity provider patches the user "alice" with:
+        """
+        [{"op": "add", "path": "nickName", "value": "Ally"},
+         {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Tax"},
+         {"op": "remove", "path": "nickName"}]
+        """
+      Then the request succeeds
+      And the user "alice" has no nickName
+      And the user "alice" reads back urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department as "Tax"
+
   @rfc7644 @username-required
   Rule: userName is required (RFC 7643 §4.1)
     Cites RFC 7643 §4.1.1: "Each User MUST include a non-empty userName value."
@@ -56,6 +105,30 @@ Feature: Users are created, read and deleted
     Example: A user without a userName is refused
       When the identity provider provisions a user without a userName
       Then the answer has status 400 and scimType "invalidValue"
+
+  @rfc7644 @keeper-differs @username-any-format
+  Rule: userName takes any non-empty string (RFC 7643 §4.1.1 puts no format on it; Keeper requires an address)
+
+    @should
+    Scenario Outline: A userName like "<userName>" is accepted without an email
+      When the identity provider provisions a user with the userName "<userName>" and no email
+      Then the user is created
+      And the answer's userName is "<userName>"
+
+      Examples:
+        | userName          |
+        | {scope}.bjensen   |
+        | {scope} B. Jensen |
+        | {scope}.bjensen@  |
+
+  @rfc7644 @multi-value-dedupe
+  Rule: A (type, value) pair is returned once (RFC 7643 §2.4: "SHOULD NOT return the same (type, value) combination more than once")
+
+    @should
+    Example: A work email sent again, also in upper case, is kept once
+      When the identity provider provisions the user "alice" with its work email repeated
+      Then the user is created
+      And the answer's emails hold "{alice}" of type "work" exactly once
 
   @rfc7644 @read-resource
   Rule: A resource can be read by its id

@@ -87,7 +87,8 @@ type Config struct {
 	// TestingT runs every scenario as a subtest of t (go test).
 	TestingT *testing.T
 	// OwnsTarget lets the harness set the target's node up for the profile
-	// through the admin API (the rfc7644 profile needs deprovision=delete).
+	// through the admin API (the rfc7644 profile needs deprovision=delete,
+	// reprovision=conflict and identity=any).
 	// Set it only for a target the run created, such as the bundled reference.
 	OwnsTarget bool
 	// KeepData leaves what the scenarios created on the target.
@@ -665,7 +666,7 @@ func prepareTarget(ctx context.Context, cfg Config) error {
 	}
 	node := strings.Trim(strings.TrimPrefix(cfg.Target.URL, ex.Get("scim_base_url").String()), "/")
 	ex, err = a.Do(ctx, scimclient.Request{Method: http.MethodPatch, Path: "/nodes/" + node + "/settings",
-		Body: map[string]any{"deprovision": "delete", "reprovision": "conflict"}})
+		Body: map[string]any{"deprovision": "delete", "reprovision": "conflict", "identity": "any"}})
 	if err != nil {
 		return err
 	}

@@ -178,6 +178,7 @@ type node struct {
 		Deprovision string `json:"deprovision"`
 		Reprovision string `json:"reprovision"`
 		AutoApprove bool   `json:"auto_approve"`
+		Identity    string `json:"identity"`
 	} `json:"settings"`
 	SCIM  *endpoint `json:"scim"`
 	Roles []role    `json:"roles"`
@@ -451,6 +452,14 @@ func TestNodesAndRoles(t *testing.T) {
 	assert.Equal(t, "delete", got.Settings.Deprovision)
 	assert.True(t, got.Settings.AutoApprove)
 	e.do("PATCH", "/nodes/"+eng.ID+"/settings", map[string]any{"deprovision": "shred"}).errCode(t, 400, "invalid")
+	// identity: email (the default) or any
+	assert.Equal(t, "email", got.Settings.Identity)
+	got = into[node](t, e.do("PATCH", "/nodes/"+eng.ID+"/settings", map[string]any{"identity": "any"}), http.StatusOK)
+	assert.Equal(t, "any", got.Settings.Identity)
+	assert.True(t, got.Settings.AutoApprove)
+	e.do("PATCH", "/nodes/"+eng.ID+"/settings", map[string]any{"identity": "upn"}).errCode(t, 400, "invalid")
+	got = into[node](t, e.do("PATCH", "/nodes/"+eng.ID+"/settings", map[string]any{"identity": "email"}), http.StatusOK)
+	assert.Equal(t, "email", got.Settings.Identity)
 	e.do("PATCH", "/nodes/999999/settings", map[string]any{"auto_approve": true}).errCode(t, 404, "not_found")
 	got = into[node](t, e.do("GET", "/nodes/"+eng.ID, nil), http.StatusOK)
 	assert.Equal(t, "delete", got.Settings.Deprovision)

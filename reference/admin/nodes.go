@@ -61,6 +61,7 @@ func (a *api) patchNodeSettings(w http.ResponseWriter, r *http.Request) error {
 		Deprovision *string `json:"deprovision"`
 		Reprovision *string `json:"reprovision"`
 		AutoApprove *bool   `json:"auto_approve"`
+		Identity    *string `json:"identity"`
 	}
 	if err := a.decode(w, r, &in, false); err != nil {
 		return err
@@ -79,6 +80,13 @@ func (a *api) patchNodeSettings(w http.ResponseWriter, r *http.Request) error {
 			return invalid("reprovision", "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
 		}
 		p.Reprovision = &m
+	}
+	if in.Identity != nil {
+		m := directory.IdentityMode(*in.Identity)
+		if m != directory.IdentityModeEmail && m != directory.IdentityModeAny {
+			return invalid("identity", "identity must be %q or %q", directory.IdentityModeEmail, directory.IdentityModeAny)
+		}
+		p.Identity = &m
 	}
 	p.AutoApprove = in.AutoApprove
 	if n, err = a.svc.PatchNodeSettings(r.Context(), n.ID, p); err != nil {

@@ -136,14 +136,23 @@ type nodeSettingsView struct {
 	Deprovision directory.DeprovisionMode `json:"deprovision"`
 	Reprovision directory.ReprovisionMode `json:"reprovision"`
 	AutoApprove bool                      `json:"auto_approve"`
+	Identity    directory.IdentityMode    `json:"identity"`
 }
 
 func viewNode(n directory.Node, ep *endpointView) nodeView {
 	return nodeView{ID: idString(n.ID), EnterpriseID: idString(n.EnterpriseID), ParentID: optID(n.ParentID),
 		Name: n.Name, DefaultRoleID: idString(n.DefaultRoleID),
 		Settings: nodeSettingsView{Deprovision: n.Settings.Deprovision, Reprovision: n.Settings.Reprovision,
-			AutoApprove: n.Settings.AutoApprove},
+			AutoApprove: n.Settings.AutoApprove, Identity: identityOrDefault(n.Settings.Identity)},
 		SCIM: ep}
+}
+
+// identityOrDefault names the identity mode a node without the setting has.
+func identityOrDefault(m directory.IdentityMode) directory.IdentityMode {
+	if m == "" {
+		return directory.IdentityModeEmail
+	}
+	return m
 }
 
 type nodeDetailView struct {

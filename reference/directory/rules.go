@@ -97,6 +97,17 @@ func IdentityEmail(userName string, emails []Email) (string, bool) {
 	return "", false
 }
 
+// Identity picks the identity of a provisioned user on a node whose identity
+// mode is mode: IdentityModeEmail as IdentityEmail does, IdentityModeAny the
+// userName itself (non-empty: RFC 7643 §4.1.1 requires it, and it stays
+// unique like an email identity). ok is false when there is none.
+func Identity(mode IdentityMode, userName string, emails []Email) (string, bool) {
+	if mode == IdentityModeAny {
+		return userName, userName != ""
+	}
+	return IdentityEmail(userName, emails)
+}
+
 // MembershipApprovable reports whether a queued membership can be approved:
 // Keeper approves a queued team user only when the user is active and not
 // locked, and the team itself is no longer queued.

@@ -69,6 +69,18 @@ const (
 	ReprovisionConflict ReprovisionMode = "conflict"
 )
 
+// IdentityMode says what a node requires of a provisioned user's identity.
+type IdentityMode string
+
+// Identity modes: Keeper requires userName or an email to be an address and
+// fills displayName and emails from it (the default); RFC 7643 §4.1.1 puts no
+// format on userName, so "any" takes userName as the identity and stores
+// displayName and emails exactly as the client sent them.
+const (
+	IdentityModeEmail IdentityMode = "email"
+	IdentityModeAny   IdentityMode = "any"
+)
+
 // Enterprise is a Keeper customer: a node tree, roles, users and seats.
 type Enterprise struct {
 	ID        int64     `json:"id"`
@@ -96,6 +108,9 @@ type NodeSettings struct {
 	// Reprovision is what provisioning an email already in this node does:
 	// link to that user (Keeper) or conflict (RFC 7644). Empty means link.
 	Reprovision ReprovisionMode `json:"reprovision,omitempty"`
+	// Identity is what a user's identity must be: an email address (Keeper)
+	// or any non-empty userName (RFC 7643). Empty means email.
+	Identity IdentityMode `json:"identity,omitempty"`
 	// AutoApprove plays Keeper Automator's role: queued teams and memberships are
 	// approved as soon as they become approvable.
 	AutoApprove bool `json:"auto_approve"`
@@ -130,6 +145,7 @@ type User struct {
 	DisplayName  string     `json:"display_name"`
 	ExternalID   string     `json:"external_id,omitempty"`
 	Emails       []Email    `json:"emails,omitempty"`
+	Extra        string     `json:"extra,omitempty"` // SCIM attributes without a Keeper meaning (nickName, the enterprise extension, ...) as a JSON object; "" for none
 	Status       UserStatus `json:"status"`
 	Locked       bool       `json:"locked"`
 	Version      int64      `json:"version"`

@@ -19,6 +19,11 @@ const (
 	FaultIgnoreIfMatch       Fault = "scim-ignore-if-match"       // If-Match not checked
 	FaultFilterCaseSensitive Fault = "scim-filter-case-sensitive" // userName eq compared case-sensitively
 	FaultLenientQuery        Fault = "scim-lenient-query"         // a query that does not parse is read in part (its filter dropped)
+	FaultNoAllow             Fault = "scim-no-allow"              // 405 answers without an Allow header
+	FaultMeNotFound          Fault = "scim-me-not-found"          // /Me answers 404 instead of 501
+	FaultDuplicateValues     Fault = "scim-duplicate-values"      // repeated (type, value) pairs are kept and echoed
+	FaultNoSearch            Fault = "scim-no-search"             // POST /.search answers 404
+	FaultDropAttributes      Fault = "scim-drop-attributes"       // attributes without a field of their own (nickName, ...) are dropped
 )
 
 // Faults is a set of faults.

@@ -162,6 +162,17 @@ type crud struct {
 }
 
 func (a *API) route(q *request, resource, id string) {
+	switch {
+	case id == ".search" && resource == "Users":
+		a.search(q, a.listUsers)
+		return
+	case id == ".search" && resource == "Groups":
+		a.search(q, a.listGroups)
+		return
+	case resource == ".search" && id == "":
+		a.searchRoot(q)
+		return
+	}
 	switch resource {
 	case "Users":
 		crud{a.listUsers, a.createUser, a.getUser, a.replaceUser, a.patchUser, a.deleteUser}.serve(q, id)
@@ -169,10 +180,19 @@ func (a *API) route(q *request, resource, id string) {
 		crud{a.listGroups, a.createGroup, a.getGroup, a.replaceGroup, a.patchGroup, a.deleteGroup}.serve(q, id)
 	case "ServiceProviderConfig", "ResourceTypes", "Schemas":
 		if q.r.Method != http.MethodGet {
-			methodNotAllowed(q.w)
+			q.methodNotAllowed(http.MethodGet)
 			return
 		}
 		a.discovery(q, resource, id)
+	case "Me":
+		// RFC 7644 §3.11: "A service provider that does NOT support this
+		// feature SHOULD respond with HTTP status code 501 (Not Implemented)."
+		// A node's token is an IdP's, not a person's: there is no subject.
+		if q.faults.Has(FaultMeNotFound) {
+			writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q", resource))
+			return
+		}
+		writeError(q.w, scimerr.New(http.StatusNotImplemented, "", "/Me is not supported: the bearer token names no user"))
 	default:
 		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas)", resource))
 	}
@@ -194,13 +214,20 @@ func (h crud) serve(q *request, id string) {
 		h.patch(q, id)
 	case id != "" && m == http.MethodDelete:
 		h.delete(q, id)
+	case id == "":
+		q.methodNotAllowed(http.MethodGet, http.MethodPost)
 	default:
-		methodNotAllowed(q.w)
+		q.methodNotAllowed(http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete)
 	}
 }
 
-func methodNotAllowed(w http.ResponseWriter) {
-	writeError(w, scimerr.New(http.StatusMethodNotAllowed, "", "method not allowed here"))
+// methodNotAllowed answers 405 with the methods the target allows (RFC 7231
+// §6.5.5: the server MUST generate an Allow header in a 405 response).
+func (q *request) methodNotAllowed(allowed ...string) {
+	if !q.faults.Has(FaultNoAllow) {
+		q.w.Header().Set("Allow", strings.Join(allowed, ", "))
+	}
+	writeError(q.w, scimerr.New(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", q.r.Method, strings.Join(allowed, ", ")))
 }
 
 // renderCache keeps the rendered JSON of users and teams by version, so that

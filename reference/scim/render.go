@@ -24,11 +24,10 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func userMap(u directory.User, teams []store.UserTeam, base string) map[string]any {
 	id := strconv.FormatInt(u.ID, 10)
 	m := map[string]any{
-		"schemas":     []any{schema.UserURN},
-		"id":          id,
-		"userName":    u.UserName,
-		"displayName": u.DisplayName,
-		"active":      !u.Locked,
+		"schemas":  []any{schema.UserURN},
+		"id":       id,
+		"userName": u.UserName,
+		"active":   !u.Locked,
 		"meta": map[string]any{
 			"resourceType": "User",
 			"created":      ts(u.Created),
@@ -36,6 +35,9 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 			"location":     base + "/Users/" + id,
 			"version":      etag(u.Version),
 		},
+	}
+	if u.DisplayName != "" { // unassigned (identity any, removed): left out, RFC 7643 §2.5
+		m["displayName"] = u.DisplayName
 	}
 	if u.ExternalID != "" {
 		m["externalId"] = u.ExternalID
@@ -62,9 +64,6 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 		}
 		emails = append(emails, em)
 	}
-	if len(emails) == 0 {
-		emails = append(emails, map[string]any{"value": u.Email, "primary": true})
-	}
 	m["emails"] = emails
 	groups := make([]any, 0, len(teams))
 	for _, t := range teams {
@@ -76,7 +75,40 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 		})
 	}
 	m["groups"] = groups
+	mergeExtra(m, u.Extra)
 	return m
+}
+
+// mergeExtra adds a user's stored further attributes (directory.User.Extra)
+// to its representation m: name's sub-attributes into name, an extension
+// object under its URN (listed in schemas), anything else at the top level.
+func mergeExtra(m map[string]any, extra string) {
+	if extra == "" {
+		return
+	}
+	var x map[string]any
+	if err := json.Unmarshal([]byte(extra), &x); err != nil {
+		return
+	}
+	for k, v := range x {
+		switch {
+		case k == "name":
+			nm, _ := m["name"].(map[string]any)
+			if nm == nil {
+				nm = map[string]any{}
+				m["name"] = nm
+			}
+			sub, _ := v.(map[string]any)
+			for sk, sv := range sub { // a client's formatted wins over the computed one
+				nm[sk] = sv
+			}
+		case k == schema.EnterpriseUserURN:
+			m[k] = v
+			m["schemas"] = append(m["schemas"].([]any), k)
+		default:
+			m[k] = v
+		}
+	}
 }
 
 func joinName(g, f string) string {

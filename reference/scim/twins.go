@@ -528,7 +528,7 @@ func (a *API) keepPrefix(q *request, u directory.User, teams []store.UserTeam, o
 	for i := len(ops) - 1; i > 0; i-- {
 		next, err := patch.Apply(schema.UserType, userMap(u, teams, q.base), ops[:i])
 		if err == nil {
-			_, _ = a.svc.UpdateUser(q.ctx, q.node, u.ID, u.Version, userInput(next), nil)
+			_, _ = a.svc.UpdateUser(q.ctx, q.node, u.ID, u.Version, userInput(next, q.faults), nil)
 			return
 		}
 	}

@@ -76,8 +76,12 @@ func userNotFound(id string) error {
 	return scimerr.New(http.StatusNotFound, "", "user %s not found", id)
 }
 
-// userInput reads the provisioning fields of a normalised User map.
-func userInput(m map[string]any) service.UserInput {
+// userInput reads the provisioning fields of a normalised User map (whose
+// repeated (type, value) pairs it drops, unless faults say otherwise).
+func userInput(m map[string]any, faults Faults) service.UserInput {
+	if !faults.Has(FaultDuplicateValues) {
+		dedupeMultiValued(schema.UserType, m)
+	}
 	var in service.UserInput
 	in.UserName, _ = m["userName"].(string)
 	in.DisplayName, _ = m["displayName"].(string)
@@ -104,7 +108,54 @@ func userInput(m map[string]any) service.UserInput {
 	if act, ok := m["active"].(bool); ok {
 		in.Active = &act
 	}
+	if !faults.Has(FaultDropAttributes) {
+		in.Extra = extraAttributes(m, in.GivenName, in.FamilyName)
+	}
 	return in
+}
+
+// ownFields are the User attributes the directory keeps in fields of its
+// own (or computes: groups); password is writeOnly and never returned, and
+// the reference, which has no password sign-in, does not keep it.
+var ownFields = map[string]bool{"schemas": true, "id": true, "meta": true, "userName": true, "displayName": true,
+	"externalId": true, "active": true, "emails": true, "groups": true, "password": true}
+
+// extraAttributes returns, as a JSON object, every attribute of a
+// normalised User map that has no field of its own: nickName, title,
+// phoneNumbers, addresses, ..., name's other sub-attributes, and the
+// enterprise extension under its URN. name.formatted is kept only when it
+// is not the one userMap would compute from givenName and familyName.
+func extraAttributes(m map[string]any, given, family string) string {
+	extra := map[string]any{}
+	for k, v := range m {
+		switch {
+		case ownFields[k]:
+		case k == "name":
+			nm, _ := v.(map[string]any)
+			sub := map[string]any{}
+			for sk, sv := range nm {
+				switch {
+				case sk == "givenName" || sk == "familyName":
+				case sk == "formatted" && sv == joinName(given, family):
+				default:
+					sub[sk] = sv
+				}
+			}
+			if len(sub) > 0 {
+				extra["name"] = sub
+			}
+		default:
+			extra[k] = v
+		}
+	}
+	if len(extra) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(extra) // sorted keys: the same attributes give the same text
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // refValues reads [{"value": "..."}] from a raw body attribute (groups on
@@ -227,7 +278,7 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	} else if err != nil {
 		return service.UserInput{}, nil, err
 	}
-	in := userInput(m)
+	in := userInput(m, q.faults)
 	if q.faults.Has(FaultIgnoreActive) {
 		in.Active = nil
 	}
@@ -397,7 +448,7 @@ func (a *API) patchUser(q *request, sid string) {
 		if q.faults.Has(FaultValuePathReplaceAll) {
 			replaceEveryEmail(rest, next)
 		}
-		in := userInput(next)
+		in := userInput(next, q.faults)
 		if q.faults.Has(FaultIgnoreActive) {
 			in.Active = nil
 		}

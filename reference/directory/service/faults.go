@@ -41,6 +41,10 @@ const (
 	FaultUserNameUniqueCaseExact Fault = "rfc-username-unique-case-exact"    // a taken userName in another case is a new user
 	FaultLenientIdentity         Fault = "keeper-identity-lenient"           // any userName with an @ is taken as the email identity
 	FaultDisplayNameLocalPart    Fault = "keeper-display-name-local-part"    // the default display name is the email's local part
+	FaultIdentityEmail           Fault = "rfc-identity-email"                // a node of identity any still requires an email identity
+	FaultUnchangedBumps          Fault = "rfc-unchanged-bumps"               // an update that changes nothing still gives a new version
+	FaultRemoveRefills           Fault = "rfc-remove-refills"                // identity any: a removed displayName or emails is filled from the identity
+	FaultRemoveClears            Fault = "keeper-remove-clears"              // identity email: a removed displayName or emails stays empty
 )
 
 // WithFaults switches faults on (tests only).

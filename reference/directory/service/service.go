@@ -197,8 +197,11 @@ func (s *Service) UpdateNodeSettings(ctx context.Context, nodeID int64, set dire
 	if set.Reprovision == "" {
 		set.Reprovision = directory.ReprovisionLink
 	}
+	if set.Identity == "" {
+		set.Identity = directory.IdentityModeEmail
+	}
 	return s.PatchNodeSettings(ctx, nodeID, NodeSettingsPatch{Deprovision: &set.Deprovision, Reprovision: &set.Reprovision,
-		AutoApprove: &set.AutoApprove})
+		AutoApprove: &set.AutoApprove, Identity: &set.Identity})
 }
 
 // NodeSettingsPatch changes some of a node's settings; nil members keep
@@ -207,6 +210,7 @@ type NodeSettingsPatch struct {
 	Deprovision *directory.DeprovisionMode
 	Reprovision *directory.ReprovisionMode
 	AutoApprove *bool
+	Identity    *directory.IdentityMode
 }
 
 // PatchNodeSettings changes the settings the patch names, reading and
@@ -229,11 +233,21 @@ func (s *Service) PatchNodeSettings(ctx context.Context, nodeID int64, p NodeSet
 			return directory.Node{}, directory.Errorf(op, directory.KindInvalid, "reprovision must be %q or %q", directory.ReprovisionLink, directory.ReprovisionConflict)
 		}
 	}
+	if p.Identity != nil {
+		switch *p.Identity {
+		case directory.IdentityModeEmail, directory.IdentityModeAny:
+		default:
+			return directory.Node{}, directory.Errorf(op, directory.KindInvalid, "identity must be %q or %q", directory.IdentityModeEmail, directory.IdentityModeAny)
+		}
+	}
 	var n directory.Node
 	err := s.update(ctx, op, func(tx store.Tx) error {
 		var err error
 		if n, err = tx.GetNode(ctx, nodeID); err != nil {
 			return err
+		}
+		if p.Identity != nil {
+			n.Settings.Identity = *p.Identity
 		}
 		if p.Deprovision != nil {
 			n.Settings.Deprovision = *p.Deprovision

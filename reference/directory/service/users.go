@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
@@ -17,6 +18,8 @@ type UserInput struct {
 	DisplayName string
 	ExternalID  string
 	Emails      []directory.Email
+	// Extra is the JSON object of the further SCIM attributes ("" for none).
+	Extra string
 	// Active false locks the user, true unlocks it; nil leaves the lock as is.
 	Active *bool
 }
@@ -87,9 +90,13 @@ func (s *Service) GetTeam(ctx context.Context, nodeID int64, id string) (directo
 	return teamInNode(ctx, s.st, "get team", nodeID, id)
 }
 
-func (in *UserInput) normalize(op string) (string, error) {
+func (in *UserInput) normalize(op string, mode directory.IdentityMode) (string, error) {
 	in.UserName = strings.TrimSpace(in.UserName)
-	email, ok := directory.IdentityEmail(in.UserName, in.Emails)
+	email, ok := directory.Identity(mode, in.UserName, in.Emails)
+	if !ok && mode == directory.IdentityModeAny {
+		return "", &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "userName",
+			Detail: "userName must not be empty"}
+	}
 	if !ok {
 		return "", &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "userName",
 			Detail: "userName or an email must hold a valid email address"}
@@ -97,15 +104,25 @@ func (in *UserInput) normalize(op string) (string, error) {
 	return email, nil
 }
 
-func (in UserInput) apply(u *directory.User, email string) {
+// apply sets u from in, email being its identity. With keeperDefaults (a
+// node of identity mode email), Keeper's defaults fill what the client left
+// out or removed: displayName and emails show the identity email. Without,
+// (mode any) u holds what was sent, and a removed attribute stays removed.
+func (in UserInput) apply(u *directory.User, email string, keeperDefaults bool) {
 	u.UserName, u.Email = in.UserName, email
 	u.GivenName, u.FamilyName = in.GivenName, in.FamilyName
 	u.DisplayName = strings.TrimSpace(in.DisplayName)
-	if u.DisplayName == "" {
-		u.DisplayName = email // Keeper shows the email when no display name is given
+	u.Emails = in.Emails
+	if keeperDefaults {
+		if u.DisplayName == "" {
+			u.DisplayName = email // Keeper shows the email when no display name is given
+		}
+		if len(u.Emails) == 0 {
+			u.Emails = []directory.Email{{Value: email, Primary: true}} // the identity is the user's email
+		}
 	}
 	u.ExternalID = in.ExternalID
-	u.Emails = in.Emails
+	u.Extra = in.Extra
 	if in.Active != nil {
 		u.Locked = !*in.Active
 	}
@@ -137,16 +154,18 @@ func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, e
 // (memberships start pending).
 func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, groups []string) (u directory.User, created bool, err error) {
 	const op = "create user"
-	email, err := in.normalize(op)
-	if err != nil && s.fault(FaultLenientIdentity) && strings.Contains(in.UserName, "@") {
-		email, err = strings.TrimSpace(in.UserName), nil
-	}
-	if err != nil {
-		return u, false, err
-	}
 	err = s.update(ctx, op, func(tx store.Tx) error {
 		created = false
 		n, err := tx.GetNode(ctx, nodeID)
+		if err != nil {
+			return err
+		}
+		in := in // normalised per attempt
+		mode := s.identityMode(n)
+		email, err := in.normalize(op, mode)
+		if err != nil && s.fault(FaultLenientIdentity) && strings.Contains(in.UserName, "@") {
+			email, err = strings.TrimSpace(in.UserName), nil
+		}
 		if err != nil {
 			return err
 		}
@@ -162,7 +181,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			now := s.stamp()
 			u = directory.User{EnterpriseID: n.EnterpriseID, NodeID: n.ID, RoleID: n.DefaultRoleID,
 				Status: directory.UserInvited, Version: 1, Created: now, Modified: now}
-			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email)
+			in.apply(&u, "dup."+now.Format("150405.000000000")+"."+email, s.keeperDefaults(mode, false))
 			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
@@ -196,7 +215,7 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultUsersActive) {
 				u.Status = directory.UserActive
 			}
-			in.apply(&u, email)
+			in.apply(&u, email, s.keeperDefaults(mode, false))
 			if s.fault(FaultDisplayNameLocalPart) && strings.TrimSpace(in.DisplayName) == "" {
 				u.DisplayName, _, _ = strings.Cut(email, "@")
 			}
@@ -230,9 +249,6 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 // caller read (AnyVersion to skip the check); a mismatch is KindPrecondition.
 // Changing the email to one another user holds is a conflict.
 func (s *Service) UpdateUser(ctx context.Context, nodeID, id, version int64, in UserInput, teams []MemberOp) (directory.User, error) {
-	if _, err := in.normalize("update user"); err != nil {
-		return directory.User{}, err
-	}
 	return s.ChangeUser(ctx, nodeID, id, version, func(directory.User, func() ([]store.UserTeam, error)) (UserInput, []MemberOp, error) {
 		return in, teams, nil
 	})
@@ -260,6 +276,10 @@ func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, cha
 		if version != AnyVersion && u.Version != version {
 			return directory.Errorf(op, directory.KindPrecondition, "user %d changed (version %d, expected %d)", id, u.Version, version)
 		}
+		n, err := tx.GetNode(ctx, nodeID)
+		if err != nil {
+			return err
+		}
 		in, teams, err := change(u, func() ([]store.UserTeam, error) { return tx.UserTeams(ctx, id) })
 		if err != nil {
 			return err
@@ -267,7 +287,8 @@ func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, cha
 		if s.fault(FaultReactivateIgnored) && in.Active != nil && *in.Active {
 			in.Active = nil
 		}
-		email, err := in.normalize(op)
+		mode := s.identityMode(n)
+		email, err := in.normalize(op, mode)
 		if err != nil {
 			return err
 		}
@@ -277,20 +298,21 @@ func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, cha
 			}
 		}
 		wasLocked := u.Locked
-		in.apply(&u, email)
-		u.Version++
-		if !s.fault(FaultLastModifiedFrozen) {
-			u.Modified = s.stamp()
-		}
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+		before := u
+		in.apply(&u, email, s.keeperDefaults(mode, true))
+		// RFC 7644 §3.5.2.1: an add that changes nothing "SHALL NOT change
+		// the modify timestamp": an unchanged user keeps its version too.
+		if !sameUser(before, u) || s.fault(FaultUnchangedBumps) {
+			u.Version++
+			if !s.fault(FaultLastModifiedFrozen) {
+				u.Modified = s.stamp()
 			}
-			return err
-		}
-		n, err := tx.GetNode(ctx, nodeID)
-		if err != nil {
-			return err
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return directory.Errorf(op, directory.KindConflict, "email %q is already taken", email)
+				}
+				return err
+			}
 		}
 		if len(teams) > 0 {
 			if err := s.changeUserTeams(ctx, tx, n, &u, teams); err != nil {
@@ -333,6 +355,35 @@ func (s *Service) DeprovisionUser(ctx context.Context, nodeID, id int64) (delete
 		return tx.UpdateUser(ctx, u)
 	})
 	return deleted, err
+}
+
+// sameUser reports whether a and b hold the same provisioned attributes.
+func sameUser(a, b directory.User) bool {
+	return a.UserName == b.UserName && a.Email == b.Email && a.GivenName == b.GivenName &&
+		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName && a.ExternalID == b.ExternalID &&
+		a.Locked == b.Locked && slices.Equal(a.Emails, b.Emails) && a.Extra == b.Extra
+}
+
+// identityMode is the node's identity mode as the service applies it
+// (FaultIdentityEmail keeps Keeper's rule on every node).
+func (s *Service) identityMode(n directory.Node) directory.IdentityMode {
+	if n.Settings.Identity == directory.IdentityModeAny && !s.fault(FaultIdentityEmail) {
+		return directory.IdentityModeAny
+	}
+	return directory.IdentityModeEmail
+}
+
+// keeperDefaults reports whether Keeper's identity-email defaults apply to
+// a user of a node of this identity mode (update: a change of an existing
+// user, where the faults of the remove rules act).
+func (s *Service) keeperDefaults(mode directory.IdentityMode, update bool) bool {
+	if update && s.fault(FaultRemoveRefills) {
+		return true
+	}
+	if update && s.fault(FaultRemoveClears) {
+		return false
+	}
+	return mode != directory.IdentityModeAny
 }
 
 func (s *Service) deleteUser(ctx context.Context, tx store.Tx, u directory.User) error {

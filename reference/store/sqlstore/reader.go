@@ -214,7 +214,7 @@ const (
 	roleCols       = `id, enterprise_id, node_id, name`
 	domainCols     = `name, enterprise_id`
 	endpointCols   = `node_id, enterprise_id, token_hash, status, unique_group_names, created, rotated`
-	userCols       = `id, enterprise_id, node_id, role_id, email, user_name, given_name, family_name, display_name, external_id, emails, status, locked, version, created, modified`
+	userCols       = `id, enterprise_id, node_id, role_id, email, user_name, given_name, family_name, display_name, external_id, emails, status, locked, version, created, modified, extra`
 	teamCols       = `id, enterprise_id, node_id, display_name, external_id, status, version, created, modified`
 )
 
@@ -283,7 +283,7 @@ func scanUser(rows rowScanner) (directory.User, error) {
 	var u directory.User
 	var emails, status, created, modified string
 	if err := rows.Scan(&u.ID, &u.EnterpriseID, &u.NodeID, &u.RoleID, &u.Email, &u.UserName, &u.GivenName,
-		&u.FamilyName, &u.DisplayName, &u.ExternalID, &emails, &status, &u.Locked, &u.Version, &created, &modified); err != nil {
+		&u.FamilyName, &u.DisplayName, &u.ExternalID, &emails, &status, &u.Locked, &u.Version, &created, &modified, &u.Extra); err != nil {
 		return u, err
 	}
 	u.Status = directory.UserStatus(status)

@@ -272,7 +272,7 @@ func userValues(u *directory.User) ([]any, error) {
 		return nil, err
 	}
 	return []any{u.NodeID, u.RoleID, u.Email, fold(u.Email), u.UserName, fold(u.UserName), u.GivenName,
-		u.FamilyName, u.DisplayName, u.ExternalID, string(emails), string(u.Status), u.Locked, u.Version, ts[0]}, nil
+		u.FamilyName, u.DisplayName, u.ExternalID, string(emails), string(u.Status), u.Locked, u.Version, ts[0], u.Extra}, nil
 }
 
 // CreateUser stores u, assigning u.ID, and takes one of its enterprise's
@@ -299,8 +299,8 @@ func (t *txn) CreateUser(ctx context.Context, u *directory.User) error {
 				return err
 			}
 			id, err = t.returningID(ctx, `INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
-				given_name, family_name, display_name, external_id, emails, status, locked, version, modified, enterprise_id, created)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				given_name, family_name, display_name, external_id, emails, status, locked, version, modified, extra, enterprise_id, created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				append(vals, u.EnterpriseID, created)...)
 			if err != nil {
 				if h := t.seats[u.EnterpriseID]; h != nil && h.dirty {
@@ -343,8 +343,8 @@ func (t *txn) createUserSQLite(ctx context.Context, u *directory.User, vals []an
 			return store.ErrNoSeats
 		}
 		*id, err = t.returningID(ctx, `INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
-			given_name, family_name, display_name, external_id, emails, status, locked, version, modified, enterprise_id, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			given_name, family_name, display_name, external_id, emails, status, locked, version, modified, extra, enterprise_id, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			append(vals, u.EnterpriseID, created)...)
 		return err
 	}
@@ -361,7 +361,7 @@ func (t *txn) UpdateUser(ctx context.Context, u directory.User) error {
 	}
 	err = mustChange(t.exec(ctx, `UPDATE users SET node_id = ?, role_id = ?, email = ?, email_key = ?, user_name = ?,
 		user_name_key = ?, given_name = ?, family_name = ?, display_name = ?, external_id = ?, emails = ?, status = ?,
-		locked = ?, version = ?, modified = ? WHERE id = ?`, append(vals, u.ID)...))
+		locked = ?, version = ?, modified = ?, extra = ? WHERE id = ?`, append(vals, u.ID)...))
 	if err != nil {
 		return t.fail(op, err)
 	}

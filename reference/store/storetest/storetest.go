@@ -593,6 +593,7 @@ func testUser(x *suite) {
 			{Value: "Alice.Smith@Example.com", Type: "work", Primary: true},
 			{Value: "alice@home.example", Type: "home"},
 		},
+		Extra:  `{"nickName":"Ally","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Tax"}}`,
 		Status: directory.UserActive, Locked: true, Version: 3,
 		Created:  at(1).In(time.FixedZone("UTC+5", 5*3600)),
 		Modified: at(2).In(time.FixedZone("UTC-7", -7*3600)),
@@ -624,6 +625,7 @@ func testUser(x *suite) {
 	upd.Email, upd.UserName = "alice.jones@example.com", "AJones"
 	upd.GivenName, upd.FamilyName, upd.DisplayName, upd.ExternalID = "Alicia", "Jones", "Alicia Jones", "ext-2"
 	upd.Emails = []directory.Email{{Value: "alice.jones@example.com", Primary: true}}
+	upd.Extra = `{"title":"Ms"}`
 	upd.Status, upd.Locked, upd.Version, upd.Modified = directory.UserInvited, false, 4, at(51)
 	x.update(func(tx store.Tx) error { return tx.UpdateUser(x.ctx, upd) })
 	want := upd
