@@ -106,7 +106,7 @@ var faultMatrix = []faultRow{
 	{fault: "scim-no-allow", rules: "@method-not-allowed"},
 	{fault: "scim-me-not-found", rules: "@me-not-implemented"},
 	{fault: "scim-duplicate-values", rules: "@multi-value-dedupe"},
-	{fault: "scim-no-search", rules: "@search-post"},
+	{fault: "scim-no-search", rules: "@search-post", scenarios: `^Searching (the users|the groups|with)`},
 	{fault: "scim-drop-attributes", rules: "@advertised-attributes-kept"},
 	{fault: "keeper-teams-active", rules: "@teams-pending,@idp-teams-pending"},
 	{fault: "keeper-memberships-active", rules: "@memberships-pending,@idp-teams-pending"},

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cucumber/godog"
 	"github.com/tidwall/gjson"
@@ -738,6 +739,9 @@ func (r *Result) Summary(w io.Writer) {
 				fmt.Fprintf(w, "      %s %s\n", s.FailedKind, s.FailedStep)
 			}
 			first, _, _ := strings.Cut(s.Reason, "\n")
+			if !r.Verbose {
+				first = cutLine(first)
+			}
 			fmt.Fprintf(w, "      %s\n", first)
 		}
 		fmt.Fprintln(w, "\nEvidence (the exchange each failed check judged; secrets redacted):")
@@ -828,6 +832,7 @@ func TrimEvidence(reason string, n int) string {
 		cut = 0
 	}
 	for _, line := range strings.Split(strings.TrimRight(reason, "\n"), "\n") {
+		line = cutLine(line)
 		start := strings.HasPrefix(line, "> ") && !inBody || strings.HasPrefix(line, "< HTTP ") || strings.HasPrefix(line, "< (no answer")
 		if strings.HasPrefix(line, "> ") && inBody && looksLikeRequestLine(line[2:]) {
 			start = true
@@ -856,6 +861,21 @@ func TrimEvidence(reason string, n int) string {
 	}
 	flush()
 	return b.String()
+}
+
+// maxConsoleLine is the longest line the console prints for a failure (a
+// request line with 10,000 query parameters is 110 KB).
+const maxConsoleLine = 400
+
+func cutLine(s string) string {
+	if len(s) <= maxConsoleLine {
+		return s
+	}
+	cut := maxConsoleLine
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
 }
 
 func looksLikeRequestLine(s string) bool {

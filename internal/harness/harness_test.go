@@ -158,4 +158,8 @@ func TestTrimEvidence(t *testing.T) {
 	require.NotContains(t, got, `"line5"`)
 	require.Equal(t, 3+1+5+1+3+5+1+4+3, strings.Count(got, "\n"), got)
 	require.Equal(t, reason, harness.TrimEvidence(reason, 1000))
+	long := "> GET http://x/Users?filter=a" + strings.Repeat("&p=1", 30000) + "\n"
+	cut := harness.TrimEvidence(long, 5)
+	require.Less(t, len(cut), 600)
+	require.Contains(t, cut, "more bytes)")
 }
