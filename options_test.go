@@ -149,6 +149,11 @@ func TestPreflightWantsSCIM(t *testing.T) {
 		require.True(t, errors.As(err, &ue), "%s: %v", c.want, err)
 		require.Contains(t, err.Error(), c.want)
 	}
+	// A SAML-only run does not need discovery either.
+	tgs := startReference(t, nil, answer("/ServiceProviderConfig", "text/html", "<html></html>"))
+	scfg := tgs.cfg
+	scfg.Tags = "@saml"
+	require.NoError(t, harness.Preflight(ctx, scfg))
 	// The rfc7644 profile does not need discovery to answer.
 	tg := startReference(t, nil, answer("/ServiceProviderConfig", "text/html", "<html></html>"))
 	cfg := tg.cfg

@@ -384,7 +384,7 @@ func Preflight(ctx context.Context, cfg Config) error {
 	if why := notSCIM(ex, listResponseURN); why != "" {
 		return usagef("%s is not a SCIM endpoint: GET /Users answered %d with %s", cfg.Target.URL, ex.Status, why)
 	}
-	if profileName(cfg.Profile) == "keeper" {
+	if profileName(cfg.Profile) == "keeper" && selectsSCIM(cfg) {
 		// Keeper's endpoint serves its ServiceProviderConfig (seed: "API Provisioning with SCIM").
 		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/ServiceProviderConfig"})
 		switch {
@@ -410,6 +410,21 @@ func Preflight(ctx context.Context, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// selectsSCIM reports whether the run selects a scenario beyond SAML sign-in
+// (@saml, @jit): those need no more of the SCIM endpoint than its user list.
+func selectsSCIM(cfg Config) bool {
+	sel, _, err := Catalogue(cfg)
+	if err != nil {
+		return true
+	}
+	for _, s := range sel {
+		if !s.Has("@saml") && !s.Has("@jit") {
+			return true
+		}
+	}
+	return false
 }
 
 const (
