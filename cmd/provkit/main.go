@@ -4,6 +4,7 @@
 //	provkit serve     run the bundled Keeper-like reference server
 //	provkit idp       run the mock SAML identity provider
 //	provkit simulate  send an identity provider's SCIM traffic to a target
+//	provkit clean     list (with --yes, remove) what earlier runs left on a target
 //	provkit version   print the version
 //	provkit help      show help
 //
