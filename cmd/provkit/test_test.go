@@ -433,14 +433,7 @@ func TestTestCommandMissingTargetInCI(t *testing.T) {
 // scenarios as passed), so the files agree, byte for byte, and a skipped
 // scenario is reported skipped.
 func TestFormatFilesAreOurs(t *testing.T) {
-	ctx := context.Background()
-	srv, err := reference.Open(ctx, reference.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	info, err := srv.SeedDemo(ctx, hs.URL)
-	require.NoError(t, err)
+	info := seededReference(t)
 
 	dir := t.TempDir()
 	junit, cuke, reportDir := filepath.Join(dir, "j", "out.xml"), filepath.Join(dir, "c.json"), filepath.Join(dir, "r")
@@ -568,14 +561,7 @@ func TestExpectations(t *testing.T) {
 // locks on a Keeper-like target) every user left is counted in the summary,
 // and the count matches what the target still holds.
 func TestLeftovers(t *testing.T) {
-	ctx := context.Background()
-	srv, err := reference.Open(ctx, reference.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	info, err := srv.SeedDemo(ctx, hs.URL)
-	require.NoError(t, err)
+	info := seededReference(t)
 	ep := info.Endpoints[0]
 	left := func() int {
 		req, _ := http.NewRequest(http.MethodGet, ep.SCIMURL+"/Users?count=0&filter="+url.QueryEscape(`userName sw "pk"`), nil)
@@ -608,13 +594,7 @@ func TestLeftovers(t *testing.T) {
 // without it, users that SCIM DELETE only locks are reported and exit 1.
 func TestClean(t *testing.T) {
 	ctx := context.Background()
-	srv, err := reference.Open(ctx, reference.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	info, err := srv.SeedDemo(ctx, hs.URL)
-	require.NoError(t, err)
+	info := seededReference(t)
 	ep := info.Endpoints[0]
 	// an earlier run without the admin API left locked users behind
 	code, stdout, stderr := runTestCLI(nil, "--target", ep.SCIMURL, "--token", ep.Token, "--tags", "@users and not @needs-admin")
@@ -655,4 +635,19 @@ func TestClean(t *testing.T) {
 
 	code, out = clean("--target", "")
 	require.Equal(t, exitUsage, code, out)
+}
+
+// seededReference serves a reference with the demo seeded, as a vendor's
+// endpoint would be reached: over HTTP, with no in-process wiring.
+func seededReference(t *testing.T) reference.Info {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := reference.Open(ctx, reference.Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	info, err := srv.SeedDemo(ctx, hs.URL)
+	require.NoError(t, err)
+	return info
 }
