@@ -103,20 +103,29 @@ func (q *request) withQuery(v url.Values) *request {
 
 // search is POST /{Users|Groups}/.search: the list of that resource type.
 func (a *API) search(q *request, list func(*request)) {
+	if sq, ok := a.searchRequest(q); ok {
+		list(sq)
+	}
+}
+
+// searchRequest is the POST .../.search request answered as the GET its
+// SearchRequest body stands for; false when it was answered already (not a
+// POST, a bad body).
+func (a *API) searchRequest(q *request) (*request, bool) {
 	if q.r.Method != http.MethodPost {
 		q.methodNotAllowed(http.MethodPost)
-		return
+		return nil, false
 	}
 	if q.faults.Has(FaultNoSearch) {
 		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no such resource"))
-		return
+		return nil, false
 	}
 	v, err := a.searchQuery(q)
 	if err != nil {
 		q.fail(err)
-		return
+		return nil, false
 	}
-	list(q.withQuery(v))
+	return q.withQuery(v), true
 }
 
 // searchRoot is POST /.search: Users and Groups together (RFC 7644 §3.4.3,
@@ -125,20 +134,10 @@ func (a *API) search(q *request, list func(*request)) {
 // that fits neither type is invalidFilter. Results come Users first, then
 // Groups, each by id, unless sortBy orders them.
 func (a *API) searchRoot(q *request) {
-	if q.r.Method != http.MethodPost {
-		q.methodNotAllowed(http.MethodPost)
+	sq, ok := a.searchRequest(q)
+	if !ok {
 		return
 	}
-	if q.faults.Has(FaultNoSearch) {
-		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no such resource"))
-		return
-	}
-	v, err := a.searchQuery(q)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	sq := q.withQuery(v)
 	pu, errU := a.parseList(sq, schema.UserType)
 	pg, errG := a.parseList(sq, schema.GroupType)
 	if errU != nil && errG != nil {
