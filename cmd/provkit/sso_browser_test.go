@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -69,11 +70,7 @@ func TestChromiumSPInitiatedLogin(t *testing.T) {
 		}
 		return v
 	}
-	waitFor("the mock IdP's login page", "!!document.getElementById('user') && location.href.includes('/mockidp/')")
-	if _, err := page.Eval(ctx,
-		"document.getElementById('user').value='alice@acme.example'; document.getElementById('sign-in').click(); true"); err != nil {
-		t.Fatal(err)
-	}
+	signInAtMockIdP(ctx, t, page, "alice@acme.example")
 	waitFor("the landing page", "location.pathname === '/api/rest/sso/session' && document.readyState === 'complete'")
 	body := waitFor("the signed-in user", "document.getElementById('email') && document.getElementById('session').innerText")
 	if !strings.Contains(body, "alice@acme.example") || !strings.Contains(body, "active") {
@@ -86,5 +83,21 @@ func TestChromiumSPInitiatedLogin(t *testing.T) {
 	u, err := srv.Service().Store().GetUserByEmail(ctx, "alice@acme.example")
 	if err != nil || u.Status != directory.UserActive || u.NodeID != demo.NodeID {
 		t.Fatalf("JIT user: %v %+v", err, u)
+	}
+}
+
+// signInAtMockIdP waits until the mock IdP's login page has loaded whole (the
+// form's field and its button both parsed: a page still loading can show the
+// field before the button) and signs in as user.
+func signInAtMockIdP(ctx context.Context, t *testing.T, page *chromium.Page, user string) {
+	t.Helper()
+	if _, err := page.WaitFor(ctx, "the mock IdP's login page",
+		"document.readyState === 'complete' && location.href.includes('/mockidp/') && "+
+			"!!document.getElementById('user') && !!document.getElementById('sign-in')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := page.Eval(ctx, fmt.Sprintf(
+		"document.getElementById('user').value=%q; document.getElementById('sign-in').click(); true", user)); err != nil {
+		t.Fatal(err)
 	}
 }

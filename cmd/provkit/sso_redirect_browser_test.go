@@ -114,14 +114,7 @@ func TestChromiumRedirectStaysOnSP(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, err := page.WaitFor(ctx, "the mock IdP's login page",
-						"!!document.getElementById('user') && location.href.includes('/mockidp/')"); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := page.Eval(ctx,
-						"document.getElementById('user').value='alice@acme.example'; document.getElementById('sign-in').click(); true"); err != nil {
-						t.Fatal(err)
-					}
+					signInAtMockIdP(ctx, t, page, "alice@acme.example")
 					check(t, page)
 				})
 			}
