@@ -152,10 +152,21 @@ func (a *admin) setUser(ctx context.Context, id string, change map[string]any) e
 	return err
 }
 
-func (a *admin) deleteUser(ctx context.Context, id string) error {
-	ex, err := a.cl.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/users/" + id})
+func (a *admin) deleteUser(ctx context.Context, id string) error { return a.remove(ctx, "/users/"+id) }
+
+// deleteNode removes a node the run created, with what it holds.
+func (a *admin) deleteNode(ctx context.Context, id string) error { return a.remove(ctx, "/nodes/"+id) }
+
+// deleteEnterprise removes an enterprise the run created, with what it holds.
+func (a *admin) deleteEnterprise(ctx context.Context, id string) error {
+	return a.remove(ctx, "/enterprises/"+id)
+}
+
+// remove sends DELETE path: 204, or 404 (already gone), is success.
+func (a *admin) remove(ctx context.Context, path string) error {
+	ex, err := a.cl.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: path})
 	if err == nil && ex.Status != http.StatusNoContent && ex.Status != http.StatusNotFound {
-		err = fmt.Errorf("admin API: DELETE /users/%s answered %d", id, ex.Status)
+		err = fmt.Errorf("admin API: DELETE %s answered %d", path, ex.Status)
 	}
 	return err
 }

@@ -113,6 +113,44 @@ type Config struct {
 
 	leftMu sync.Mutex
 	left   map[string]int
+
+	endMu sync.Mutex
+	atEnd []func(context.Context) error
+}
+
+// atRunEnd registers a cleanup of something the run shares between
+// scenarios (the other enterprise, the large node); Close runs it.
+func (c *Config) atRunEnd(f func(context.Context) error) {
+	c.endMu.Lock()
+	defer c.endMu.Unlock()
+	c.atEnd = append(c.atEnd, f)
+}
+
+// Close removes what the run created for all its scenarios (enterprises of
+// its own, through the admin API), newest first, unless KeepData. Call it
+// once the suite has run (the harness does); what it cannot remove is
+// counted in Leftovers. A second call does nothing.
+func (c *Config) Close(ctx context.Context) {
+	c.endMu.Lock()
+	fs := c.atEnd
+	c.atEnd = nil
+	c.endMu.Unlock()
+	if c.KeepData {
+		return
+	}
+	for i := len(fs) - 1; i >= 0; i-- {
+		_ = fs[i](ctx)
+	}
+}
+
+// removeEnterprise deletes an enterprise the run created, counting a
+// failure in Leftovers.
+func (c *Config) removeEnterprise(ctx context.Context, a *admin, id string) error {
+	err := a.deleteEnterprise(ctx, id)
+	if err != nil {
+		c.leave("enterprise not deleted through the admin API: " + firstLine(err.Error()))
+	}
+	return err
 }
 
 // leave records that the run could not remove something it created, with
@@ -305,6 +343,7 @@ func (c *Config) otherEndpoint(ctx context.Context) (Endpoint, error) {
 		if err != nil {
 			return Endpoint{}, err
 		}
+		c.atRunEnd(func(ctx context.Context) error { return c.removeEnterprise(ctx, a, ent) })
 		node, err := a.createNode(ctx, ent, "provkit other "+c.RunID)
 		if err != nil {
 			return Endpoint{}, err
@@ -328,6 +367,7 @@ func (c *Config) largeNode(ctx context.Context) (Endpoint, error) {
 		if err != nil {
 			return Endpoint{}, err
 		}
+		c.atRunEnd(func(ctx context.Context) error { return c.removeEnterprise(ctx, a, ent) })
 		node, err := a.createNode(ctx, ent, "provkit large "+c.RunID)
 		if err != nil {
 			return Endpoint{}, err

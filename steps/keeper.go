@@ -59,12 +59,12 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
+		w.removeEnterpriseAtEnd(ent) // and its domain
 		d := w.scope + ".reserved.example"
 		if err := w.admin.reserveDomain(w.ctx, ent, d); err != nil {
 			return err
 		}
 		w.domain[name] = d
-		w.atEnd(func(ctx context.Context) error { return w.admin.releaseDomain(ctx, ent, d) })
 		return nil
 	})
 	r.s0(`^the node holds more than 1000 users$`, func(w *World) error {
@@ -80,11 +80,11 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
+		w.removeNodeAtEnd(sub)
 		ep, err := w.admin.createEndpoint(w.ctx, sub, false)
 		if err != nil {
 			return err
 		}
-		w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, sub) })
 		cl := w.cfg.client(ep, w.rec)
 		ex, err := cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/Users", Body: w.userBody(name)})
 		if err := okOr(ex, err, "provisioning "+name+" in the sub-node"); err != nil {

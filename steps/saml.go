@@ -176,10 +176,7 @@ func (w *World) samlSetup(persona string) error {
 		}
 		s.node = node
 		w.enterpriseID = tn.enterpriseID
-		w.atEnd(func(ctx context.Context) error {
-			_, err := w.admin.do(ctx, http.MethodDelete, "/nodes/"+node+"/sso", nil)
-			return err
-		})
+		w.removeNodeAtEnd(node) // with its SSO configuration and the users JIT created
 	}
 	md, err := idp.MetadataXML()
 	if err != nil {

@@ -219,6 +219,7 @@ func (w *World) prepare() error {
 		if err != nil {
 			return err
 		}
+		w.removeEnterpriseAtEnd(ent)
 		node, err := w.admin.createNode(ctx, ent, w.scope)
 		if err != nil {
 			return err
@@ -236,6 +237,7 @@ func (w *World) prepare() error {
 		if err != nil {
 			return err
 		}
+		w.removeNodeAtEnd(node)
 		return w.useOwnNode(tn.enterpriseID, node)
 	}
 	return nil
@@ -248,7 +250,6 @@ func (w *World) useOwnNode(ent, node string) error {
 	}
 	w.enterpriseID, w.nodeID = ent, node
 	w.useEndpoint(ep)
-	w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, node) })
 	return nil
 }
 
@@ -268,6 +269,24 @@ func (w *World) node() (enterprise, node string, err error) {
 
 // atEnd registers a cleanup that runs when the scenario ends.
 func (w *World) atEnd(f func(context.Context) error) { w.cleanup = append(w.cleanup, f) }
+
+// removeNodeAtEnd deletes a node the scenario created, with what it holds,
+// when the scenario ends.
+func (w *World) removeNodeAtEnd(id string) {
+	w.atEnd(func(ctx context.Context) error {
+		err := w.admin.deleteNode(ctx, id)
+		if err != nil {
+			w.cfg.leave("node not deleted through the admin API: " + firstLine(err.Error()))
+		}
+		return err
+	})
+}
+
+// removeEnterpriseAtEnd deletes an enterprise the scenario created, with
+// what it holds, when the scenario ends.
+func (w *World) removeEnterpriseAtEnd(id string) {
+	w.atEnd(func(ctx context.Context) error { return w.cfg.removeEnterprise(ctx, w.admin, id) })
+}
 
 // runCleanup removes what the scenario created, newest first, best effort:
 // users through the admin API's permanent delete when there is one (SCIM

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,10 +22,13 @@ func cleanHelp(w io.Writer) {
 
 Finds what earlier provkit runs left on a target: users whose userName and
 groups whose displayName carry a run's scope (pk<run>-<n>.alice@...,
-"pk<run>-<n> Ops"). By default it only lists them (a dry run); with --yes it
-removes them: groups with DELETE /Groups/{id}, users through the admin API's
-permanent delete when --admin-url is given, else with DELETE /Users/{id}
-(which on Keeper only locks them: the summary says so).
+"pk<run>-<n> Ops"), and, with --admin-url, the enterprises ("provkit
+pk<run>-<n>", "provkit other <run>", ...) and nodes ("pk<run>-<n>") runs
+created through the admin API. By default it only lists them (a dry run);
+with --yes it removes them: enterprises and nodes with everything in them
+through the admin API, groups with DELETE /Groups/{id}, users through the
+admin API's permanent delete when --admin-url is given, else with
+DELETE /Users/{id} (which on Keeper only locks them: the summary says so).
 
 Exit status: 0 done (or nothing found), 1 something could not be removed,
 2 usage error, unreachable target or refused token.
@@ -84,7 +88,26 @@ func runClean(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		fmt.Fprintf(stderr, "provkit clean: %v\n", scimclient.Redact(err.Error(), f.token))
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "Found %d users and %d groups left by provkit runs on %s\n", len(users), len(groups), pre.Target.URL)
+	var admin *scimclient.Client
+	var ents, nodes []scopedResource
+	if pre.Admin != nil {
+		admin = &scimclient.Client{BaseURL: pre.Admin.URL, Token: pre.Admin.Token, MediaType: scimclient.MediaJSON}
+		if ents, nodes, err = findScopedAdmin(ctx, admin); err != nil {
+			fmt.Fprintf(stderr, "provkit clean: %v\n", scimclient.Redact(err.Error(), f.token, f.adminToken))
+			return exitFail
+		}
+	}
+	fmt.Fprintf(stdout, "Found %d users and %d groups left by provkit runs on %s", len(users), len(groups), pre.Target.URL)
+	if admin != nil {
+		fmt.Fprintf(stdout, ", and %d enterprises and %d nodes through the admin API", len(ents), len(nodes))
+	}
+	fmt.Fprintln(stdout)
+	for _, r := range ents {
+		fmt.Fprintf(stdout, "  enterprise %s  %s (with everything in it)\n", r.id, r.name)
+	}
+	for _, r := range nodes {
+		fmt.Fprintf(stdout, "  node  %s  %s (with everything in it)\n", r.id, r.name)
+	}
 	for _, r := range groups {
 		fmt.Fprintf(stdout, "  group %s  %s\n", r.id, r.name)
 	}
@@ -92,16 +115,25 @@ func runClean(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		fmt.Fprintf(stdout, "  user  %s  %s\n", r.id, r.name)
 	}
 	if !f.yes {
-		if len(users)+len(groups) > 0 {
+		if len(users)+len(groups)+len(ents)+len(nodes) > 0 {
 			fmt.Fprintln(stdout, "Dry run: nothing removed. Run again with --yes to remove them.")
 		}
 		return exitOK
 	}
-	var admin *scimclient.Client
-	if pre.Admin != nil {
-		admin = &scimclient.Client{BaseURL: pre.Admin.URL, Token: pre.Admin.Token, MediaType: scimclient.MediaJSON}
-	}
 	removed, locked, failed := 0, 0, 0
+	for _, r := range append(slices.Clone(nodes), ents...) {
+		path := "/nodes/" + r.id
+		if slices.Contains(ents, r) {
+			path = "/enterprises/" + r.id
+		}
+		ex, err := admin.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: path})
+		if err != nil || (ex.Status != http.StatusNoContent && ex.Status != http.StatusNotFound) {
+			failed++
+			fmt.Fprintf(stdout, "  could not remove %s through the admin API: %s\n", strings.TrimPrefix(path, "/"), answer(ex, err))
+			continue
+		}
+		removed++
+	}
 	for _, r := range groups {
 		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Groups/" + r.id})
 		if err != nil || (!ex.OK() && ex.Status != http.StatusNotFound) {
@@ -149,6 +181,48 @@ func runClean(ctx context.Context, args []string, getenv env, stdout, stderr io.
 }
 
 type scopedResource struct{ id, name string }
+
+// The names provkit's steps give the enterprises and nodes they create
+// through the admin API: "provkit pk<run>-<n>[ reserver]", "provkit other
+// <run>", "provkit large <run>"; nodes "pk<run>-<n>[ sso| sub]".
+var (
+	scopedEnterprise = regexp.MustCompile(`^provkit (pk[a-z0-9]+-[0-9]+( reserver)?|other [a-z0-9]+|large [a-z0-9]+)$`)
+	scopedNode       = regexp.MustCompile(`^pk[a-z0-9]+-[0-9]+( sso| sub)?$`)
+)
+
+// findScopedAdmin lists, through the admin API, the enterprises and the
+// nodes (of other enterprises) that carry a run's scope.
+func findScopedAdmin(ctx context.Context, admin *scimclient.Client) (ents, nodes []scopedResource, err error) {
+	get := func(path string) (*scimclient.Exchange, error) {
+		ex, err := admin.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: path})
+		if err == nil && ex.Status != http.StatusOK {
+			err = fmt.Errorf("admin API: GET %s answered %d", path, ex.Status)
+		}
+		return ex, err
+	}
+	list, err := get("/enterprises")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range list.Get("enterprises").Array() {
+		id, name := e.Get("id").String(), e.Get("name").String()
+		if scopedEnterprise.MatchString(name) {
+			ents = append(ents, scopedResource{id, name})
+			continue
+		}
+		full, err := get("/enterprises/" + id)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, n := range full.Get("nodes").Array() {
+			nid, nname := n.Get("id").String(), n.Get("name").String()
+			if scopedNode.MatchString(nname) && n.Get("parent_id").String() != "" {
+				nodes = append(nodes, scopedResource{nid, nname})
+			}
+		}
+	}
+	return ents, nodes, nil
+}
 
 // findScoped pages through resources whose attr starts with "pk" and keeps
 // those whose name carries a run's scope.

@@ -611,12 +611,54 @@ func TestClean(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
 	}
+	// and, through the admin API, an enterprise and a node of a run, next to a node of the customer's own
+	adminPost := func(path, body string) string {
+		req, _ := http.NewRequest(http.MethodPost, info.AdminURL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v struct{ ID string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+		return v.ID
+	}
+	adminGet := func(path string) int {
+		req, _ := http.NewRequest(http.MethodGet, info.AdminURL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/nodes/%d", info.AdminURL, ep.NodeID), nil)
+	req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var target struct {
+		EnterpriseID string `json:"enterprise_id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&target))
+	resp.Body.Close()
+	leftEnt := adminPost("/enterprises", `{"name":"provkit pkabc234-7","seats":5}`)
+	leftNode := adminPost("/enterprises/"+target.EnterpriseID+"/nodes", `{"name":"pkabc234-8 sso"}`)
+	ownNode := adminPost("/enterprises/"+target.EnterpriseID+"/nodes", `{"name":"Marketing"}`)
 	clean := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
 		code := runClean(ctx, append([]string{"--target", ep.SCIMURL, "--token", ep.Token}, args...), func(string) string { return "" }, &out, &errb)
 		return code, out.String() + errb.String()
 	}
-	code, out := clean()
+	withAdmin := []string{"--admin-url", info.AdminURL, "--admin-token", info.AdminToken}
+	code, out := clean(withAdmin...)
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "and 1 enterprises and 1 nodes through the admin API")
+	require.Contains(t, out, "enterprise "+leftEnt+"  provkit pkabc234-7")
+	require.Contains(t, out, "node  "+leftNode+"  pkabc234-8 sso")
+	require.NotContains(t, out, "Marketing")
+	require.NotContains(t, out, info.AdminToken)
+	require.Equal(t, http.StatusOK, adminGet("/enterprises/"+leftEnt), "a dry run removed an enterprise")
+	code, out = clean()
 	require.Equal(t, exitOK, code, out)
 	require.Contains(t, out, fmt.Sprintf("Found %s users and 1 groups", m[1]))
 	require.Contains(t, out, "Dry run: nothing removed")
@@ -627,11 +669,15 @@ func TestClean(t *testing.T) {
 	require.Equal(t, exitFail, code, out)
 	require.Contains(t, out, "users still there after DELETE (locked")
 
-	code, out = clean("--yes", "--admin-url", info.AdminURL, "--admin-token", info.AdminToken)
+	code, out = clean(append([]string{"--yes"}, withAdmin...)...)
 	require.Equal(t, exitOK, code, out)
-	code, out = clean()
+	code, out = clean(withAdmin...)
 	require.Equal(t, exitOK, code, out)
 	require.Contains(t, out, "Found 0 users and 0 groups")
+	require.Contains(t, out, "and 0 enterprises and 0 nodes")
+	require.Equal(t, http.StatusNotFound, adminGet("/enterprises/"+leftEnt))
+	require.Equal(t, http.StatusNotFound, adminGet("/nodes/"+leftNode))
+	require.Equal(t, http.StatusOK, adminGet("/nodes/"+ownNode), "the customer's own node was removed")
 
 	code, out = clean("--target", "")
 	require.Equal(t, exitUsage, code, out)
@@ -650,4 +696,56 @@ func seededReference(t *testing.T) reference.Info {
 	info, err := srv.SeedDemo(ctx, hs.URL)
 	require.NoError(t, err)
 	return info
+}
+
+// TestLeftoversNodesAndEnterprises: with the admin API, a run that creates
+// nodes and enterprises of its own (own nodes and enterprises, the other
+// enterprise, the node of 1001 users, SSO nodes, a sub-node, a reserving
+// enterprise) leaves the target with exactly the enterprises, nodes and
+// seats it had before.
+func TestLeftoversNodesAndEnterprises(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: creates 1001 users")
+	}
+	info := seededReference(t)
+	ep := info.Endpoints[0]
+	type ent struct {
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		SeatsUsed int    `json:"seats_used"`
+		Nodes     []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"nodes"`
+	}
+	state := func() []string {
+		get := func(path string, v any) {
+			req, _ := http.NewRequest(http.MethodGet, info.AdminURL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+		}
+		var list struct{ Enterprises []ent }
+		get("/enterprises", &list)
+		var out []string
+		for _, e := range list.Enterprises {
+			var full ent
+			get("/enterprises/"+e.ID, &full)
+			out = append(out, fmt.Sprintf("enterprise %s %q seats used %d", full.ID, full.Name, full.SeatsUsed))
+			for _, n := range full.Nodes {
+				out = append(out, fmt.Sprintf("  node %s %q", n.ID, n.Name))
+			}
+		}
+		return out
+	}
+	before := state()
+	tags := "@own-enterprise or @own-node or @needs-other-node or @large or @saml-sign-in or @sub-nodes-separate or @jit-domain-routing"
+	code, stdout, stderr := runTestCLI(nil, "--target", ep.SCIMURL, "--token", ep.Token,
+		"--admin-url", info.AdminURL, "--admin-token", info.AdminToken, "--tags", tags)
+	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
+	require.Contains(t, stdout, "Clean-up: everything the run created on the target was removed.")
+	require.Equal(t, before, state(), "what the run left")
 }

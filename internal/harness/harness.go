@@ -564,6 +564,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		},
 	}
 	res.GodogStatus = suite.Run()
+	scfg.Close(context.WithoutCancel(ctx)) // what the scenarios shared: the other and the large enterprise
 	res.Duration = time.Since(start)
 	prog.finish()
 	if res.GodogStatus == 2 {

@@ -105,6 +105,7 @@ func (a *api) routes() {
 	handle(http.MethodPost, "/enterprises", a.createEnterprise)
 	handle(http.MethodGet, "/enterprises/{id}", a.getEnterprise)
 	handle(http.MethodPatch, "/enterprises/{id}", a.patchEnterprise)
+	handle(http.MethodDelete, "/enterprises/{id}", a.deleteEnterprise)
 	handle(http.MethodPost, "/enterprises/{id}/nodes", a.createNode)
 	handle(http.MethodPost, "/enterprises/{id}/domains", a.reserveDomain)
 	handle(http.MethodDelete, "/enterprises/{id}/domains/{domain}", a.releaseDomain)
@@ -112,6 +113,7 @@ func (a *api) routes() {
 	handle(http.MethodPost, "/enterprises/{id}/queue/approve", a.approveQueue)
 
 	handle(http.MethodGet, "/nodes/{id}", a.getNode)
+	handle(http.MethodDelete, "/nodes/{id}", a.deleteNode)
 	handle(http.MethodPatch, "/nodes/{id}/settings", a.patchNodeSettings)
 	handle(http.MethodPost, "/nodes/{id}/roles", a.createRole)
 	handle(http.MethodPut, "/nodes/{id}/default-role", a.putDefaultRole)

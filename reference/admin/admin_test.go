@@ -869,3 +869,53 @@ func TestBadStringsRefused(t *testing.T) {
 	require.Equal(t, http.StatusOK, list.status)
 	assert.NotContains(t, string(list.body), "Evil")
 }
+
+// TestDeleteNodeAndEnterprise: DELETE /nodes/{id} removes a node with its
+// sub-nodes and what they hold (seats freed, emails free again, the SCIM
+// token dead); a root node is a conflict; DELETE /enterprises/{id} removes
+// the rest.
+func TestDeleteNodeAndEnterprise(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acme, eng, _, alice, _ := queueFixture(t, e)
+	sub := into[node](t, e.do("POST", "/enterprises/"+acme.ID+"/nodes",
+		map[string]any{"name": "Eng sub", "parent_id": eng.ID}), http.StatusCreated)
+	_, _, err := e.svc.CreateUser(ctx, id64(t, sub.ID), service.UserInput{UserName: "carol@acme.example"}, nil)
+	require.NoError(t, err)
+	ep := into[endpoint](t, e.do("POST", "/nodes/"+eng.ID+"/scim", map[string]any{}), http.StatusCreated)
+	_, err = e.svc.Authenticate(ctx, id64(t, eng.ID), ep.Token)
+	require.NoError(t, err)
+	before := into[enterprise](t, e.do("GET", "/enterprises/"+acme.ID, nil), http.StatusOK)
+	require.Equal(t, 3, before.SeatsUsed)
+
+	e.do("DELETE", "/nodes/"+acme.RootNodeID, nil).errCode(t, 409, "conflict")
+	e.do("DELETE", "/nodes/999999999", nil).errCode(t, 404, "not_found")
+	e.do("DELETE", "/nodes/x", nil).errCode(t, 404, "not_found")
+	require.Equal(t, http.StatusNoContent, e.do("DELETE", "/nodes/"+eng.ID, nil).status)
+
+	e.do("GET", "/nodes/"+eng.ID, nil).errCode(t, 404, "not_found")
+	e.do("GET", "/nodes/"+sub.ID, nil).errCode(t, 404, "not_found")
+	e.do("GET", fmt.Sprintf("/users/%d", alice.ID), nil).errCode(t, 404, "not_found")
+	_, err = e.svc.Authenticate(ctx, id64(t, eng.ID), ep.Token)
+	require.Error(t, err, "the deleted node's SCIM token still authenticates")
+	after := into[enterprise](t, e.do("GET", "/enterprises/"+acme.ID, nil), http.StatusOK)
+	assert.Equal(t, 0, after.SeatsUsed)
+	require.Len(t, after.Nodes, 1, "only the root node is left")
+	q := into[queue](t, e.do("GET", "/enterprises/"+acme.ID+"/queue", nil), http.StatusOK)
+	assert.Empty(t, q.Teams)
+	assert.Empty(t, q.Memberships)
+
+	globex := e.createEnterprise("Globex", 10)
+	sales := e.createNode(globex, "Sales")
+	_, _, err = e.svc.CreateUser(ctx, id64(t, sales.ID), service.UserInput{UserName: "alice@acme.example"}, nil)
+	require.NoError(t, err, "the email of a user of a deleted node is free again")
+
+	require.Equal(t, http.StatusNoContent, e.do("DELETE", "/enterprises/"+acme.ID, nil).status)
+	e.do("GET", "/enterprises/"+acme.ID, nil).errCode(t, 404, "not_found")
+	e.do("DELETE", "/enterprises/"+acme.ID, nil).errCode(t, 404, "not_found")
+	list := into[struct{ Enterprises []enterprise }](t, e.do("GET", "/enterprises", nil), http.StatusOK)
+	require.Len(t, list.Enterprises, 1)
+	assert.Equal(t, globex.ID, list.Enterprises[0].ID)
+	g := into[enterprise](t, e.do("GET", "/enterprises/"+globex.ID, nil), http.StatusOK)
+	assert.Equal(t, 1, g.SeatsUsed)
+}

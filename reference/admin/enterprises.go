@@ -13,8 +13,8 @@ import (
 // (see docs/admin-api.md). A vendor lists the groups it implements; a suite
 // skips scenarios whose admin steps need a missing one.
 var capabilities = []string{
-	"enterprises",    // GET/POST /enterprises, GET/PATCH /enterprises/{id}
-	"nodes",          // POST /enterprises/{id}/nodes, GET /nodes/{id}
+	"enterprises",    // GET/POST /enterprises, GET/PATCH/DELETE /enterprises/{id}
+	"nodes",          // POST /enterprises/{id}/nodes, GET/DELETE /nodes/{id}
 	"node_settings",  // PATCH /nodes/{id}/settings
 	"roles",          // POST /nodes/{id}/roles, PUT /nodes/{id}/default-role
 	"domains",        // POST/DELETE /enterprises/{id}/domains
@@ -235,6 +235,20 @@ func (a *api) releaseDomain(w http.ResponseWriter, r *http.Request) error {
 		if isNotFound(err) {
 			return notFound("domain %s is not reserved by enterprise %d", name, e.ID)
 		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteEnterprise removes an enterprise and everything in it: what a test
+// run created for itself.
+func (a *api) deleteEnterprise(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.enterprise(r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteEnterprise(r.Context(), e.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -239,3 +239,17 @@ func (a *api) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// deleteNode removes a node that is not a root, its sub-nodes and everything
+// in them (409 for a root node: delete the enterprise instead).
+func (a *api) deleteNode(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.node(r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteNode(r.Context(), n.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

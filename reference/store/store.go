@@ -126,6 +126,13 @@ type Tx interface {
 	// PutEndpoint creates or replaces the endpoint of e.NodeID (one per node).
 	PutEndpoint(ctx context.Context, e directory.Endpoint) error
 	DeleteEndpoint(ctx context.Context, nodeID int64) error
+	// DeleteNode removes a node that is neither a root nor a parent, with
+	// everything in it: users (seats freed), teams, memberships, roles, the
+	// endpoint, the SSO configuration, AuthnRequests and sessions.
+	// ErrConflict for a root node or a node with sub-nodes.
+	DeleteNode(ctx context.Context, id int64) error
+	// DeleteEnterprise removes an enterprise and everything in it.
+	DeleteEnterprise(ctx context.Context, id int64) error
 
 	// CreateUser assigns u.ID (a positive number of at least 15 digits),
 	// takes one seat (ErrNoSeats when none is left) and enforces the global

@@ -448,3 +448,51 @@ func (s *Service) oldTokenMatches(nodeID int64, token string) bool {
 	}
 	return false
 }
+
+// ---- removal (what a test run created) ----
+
+// DeleteNode removes a node that is not a root, with its sub-nodes and
+// everything in them (users, teams, roles, endpoints, SSO), in one
+// transaction.
+func (s *Service) DeleteNode(ctx context.Context, id int64) error {
+	const op = "delete node"
+	return s.update(ctx, op, func(tx store.Tx) error {
+		n, err := tx.GetNode(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n.ParentID == 0 {
+			return directory.Errorf(op, directory.KindConflict,
+				"node %d is the root node of enterprise %d: delete the enterprise instead", id, n.EnterpriseID)
+		}
+		nodes, err := tx.ListNodes(ctx, n.EnterpriseID)
+		if err != nil {
+			return err
+		}
+		children := map[int64][]int64{}
+		for _, c := range nodes {
+			children[c.ParentID] = append(children[c.ParentID], c.ID)
+		}
+		// sub-nodes first (post-order), so that each one deleted has none left
+		var order []int64
+		var walk func(int64)
+		walk = func(id int64) {
+			for _, c := range children[id] {
+				walk(c)
+			}
+			order = append(order, id)
+		}
+		walk(id)
+		for _, d := range order {
+			if err := tx.DeleteNode(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteEnterprise removes an enterprise and everything in it.
+func (s *Service) DeleteEnterprise(ctx context.Context, id int64) error {
+	return s.update(ctx, "delete enterprise", func(tx store.Tx) error { return tx.DeleteEnterprise(ctx, id) })
+}

@@ -89,6 +89,8 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T) store.Store) {
 		{"SSORequests", testSSORequests},
 		{"BulkTransaction", testBulkTransaction}, // bulk.go
 		{"SSOSessions", testSSOSessions},
+		{"DeleteNode", testDeleteNode}, // remove.go
+		{"DeleteEnterprise", testDeleteEnterprise},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
