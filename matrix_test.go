@@ -260,6 +260,17 @@ var faultMatrix = []faultRow{
 	{fault: "wire-approval-ignored", rules: "@approval-activates"},
 	{fault: "wire-auto-approve-ignored", rules: "@auto-approve"},
 	{fault: "wire-endpoint-status-stuck", rules: "@endpoint-activation"},
+
+	// second twins of rules that had one (reference/scim/twins.go, faults_test.go, reference/directory/service)
+	{fault: "scim-allow-collection-methods", rules: "@method-not-allowed", scenarios: `the user "alice"`},
+	{fault: "scim-me-lists-users", rules: "@me-not-implemented"},
+	{fault: "scim-search-ignores-filter", rules: "@search-post", scenarios: `^Searching (the users|with|every)`},
+	{fault: "scim-dedupe-case-exact", rules: "@multi-value-dedupe"},
+	{fault: "wire-bearer-case-400", rules: "@bearer-scheme-case"},
+	{fault: "wire-group-op-case-skipped", rules: "@entra-capitalised-ops", scenarios: `member`},
+	{fault: "wire-string-booleans-truthy", rules: "@entra-string-booleans", scenarios: `"False"$`},
+	{fault: "wire-patch-errors-invalid-syntax", rules: "@patch-errors", scenarios: `remove without a path|does not parse`},
+
 	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},
 	{fault: "sso-accept-sha1", rules: "@saml-sha1"},
 }
