@@ -269,6 +269,10 @@ var faultMatrix = []faultRow{
 	{fault: "wire-bearer-case-400", rules: "@bearer-scheme-case"},
 	{fault: "wire-group-op-case-skipped", rules: "@entra-capitalised-ops", scenarios: `member`},
 	{fault: "wire-string-booleans-truthy", rules: "@entra-string-booleans", scenarios: `"False"$`},
+	{fault: "keeper-rotation-not-stored", rules: "@token-rotation"},
+	{fault: "keeper-seats-conflict", rules: "@seats-enforced", scenarios: `with 428$`},
+	{fault: "keeper-link-needs-seat", rules: "@seats-link"},
+	{fault: "keeper-users-locked", rules: "@users-invited,@idp-users-invited"},
 	{fault: "wire-patch-errors-invalid-syntax", rules: "@patch-errors", scenarios: `remove without a path|does not parse`},
 
 	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},

@@ -370,7 +370,10 @@ func (s *Service) RotateToken(ctx context.Context, nodeID int64) (directory.Endp
 			s.old.hashes[nodeID] = append(s.old.hashes[nodeID], ep.TokenHash)
 			s.old.mu.Unlock()
 		}
-		ep.TokenHash, ep.Rotated = hash, s.stamp()
+		ep.Rotated = s.stamp()
+		if !s.fault(FaultRotationNotStored) {
+			ep.TokenHash = hash
+		}
 		return tx.PutEndpoint(ctx, ep)
 	})
 	if err != nil {

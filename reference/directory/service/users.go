@@ -196,6 +196,11 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if err := directory.LinkOrConflict(existing, n); err != nil {
 				return err
 			}
+			if s.fault(FaultLinkNeedsSeat) {
+				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
+					return store.ErrNoSeats
+				}
+			}
 			u = existing
 			if in.ExternalID != "" {
 				u.ExternalID = in.ExternalID
@@ -215,6 +220,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultUsersActive) {
 				u.Status = directory.UserActive
 			}
+			if s.fault(FaultUsersLocked) {
+				u.Status, u.Locked = directory.UserActive, true
+			}
 			in.apply(&u, email, s.keeperDefaults(mode, false))
 			if s.fault(FaultDisplayNameLocalPart) && strings.TrimSpace(in.DisplayName) == "" {
 				u.DisplayName, _, _ = strings.Cut(email, "@")
@@ -228,6 +236,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				}
 			}
 			if err := tx.CreateUser(ctx, &u); err != nil {
+				if errors.Is(err, store.ErrNoSeats) && s.fault(FaultSeatsConflict) {
+					return directory.Errorf(op, directory.KindConflict, "no seat is free")
+				}
 				return err
 			}
 			created = true
