@@ -623,6 +623,17 @@ var wireFaults = map[string]wireFault{
 		p, hasPath := op["path"].(string)
 		return op["op"] == "remove" && !hasPath || strings.Count(p, "[") != strings.Count(p, "]")
 	}),
+	// DELETE /Users/{id} is acknowledged (204) and queued, never carried out
+	"wire-user-delete-ignored": func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if res, id := scimRoute(r); res == "Users" && id != "" && r.Method == http.MethodDelete {
+				drain(r)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	},
 	"wire-endpoint-status-stuck": onAdmin(http.MethodGet, `/nodes/[^/]+/scim$`, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		c := capture(next, r)
 		var m map[string]any

@@ -50,6 +50,7 @@ const (
 	FaultSeatsConflict     Fault = "keeper-seats-conflict"      // a full licence is refused as 409 Conflict, not 428
 	FaultLinkNeedsSeat     Fault = "keeper-link-needs-seat"     // linking an existing user of the node also needs a free seat
 	FaultUsersLocked       Fault = "keeper-users-locked"        // a new user is created active but locked until accepted, not invited
+	FaultSubNodeForbidden  Fault = "keeper-sub-node-forbidden"  // the parent's endpoint refuses a sub-node's user with 403, not 404
 )
 
 // WithFaults switches faults on (tests only).

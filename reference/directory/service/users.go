@@ -59,13 +59,21 @@ func userInNode(ctx context.Context, r store.Reader, op string, nodeID, id int64
 }
 
 // userVisible is userInNode for reads, where FaultSubNodeVisible lets a
-// parent's endpoint read its sub-nodes' users.
+// parent's endpoint read its sub-nodes' users (and FaultSubNodeForbidden
+// refuses them with 403, telling that they exist).
 func (s *Service) userVisible(ctx context.Context, op string, nodeID, id int64) (directory.User, error) {
 	u, err := userInNode(ctx, s.st, op, nodeID, id)
 	if directory.KindOf(err) == directory.KindNotFound && s.fault(FaultSubNodeVisible) {
 		if cu, cerr := s.st.GetUser(ctx, id); cerr == nil {
 			if n, nerr := s.st.GetNode(ctx, cu.NodeID); nerr == nil && n.ParentID == nodeID {
 				return cu, nil
+			}
+		}
+	}
+	if directory.KindOf(err) == directory.KindNotFound && s.fault(FaultSubNodeForbidden) {
+		if cu, cerr := s.st.GetUser(ctx, id); cerr == nil {
+			if n, nerr := s.st.GetNode(ctx, cu.NodeID); nerr == nil && n.ParentID == nodeID {
+				return u, directory.Errorf(op, directory.KindForbidden, "user %d belongs to a sub-node", id)
 			}
 		}
 	}
