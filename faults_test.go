@@ -634,6 +634,17 @@ var wireFaults = map[string]wireFault{
 			next.ServeHTTP(w, r)
 		})
 	},
+	// a path-less PATCH value is read for the profile attributes only: its active is dropped
+	"wire-pathless-active-ignored": patchOps(func(ops []any) []any {
+		for _, o := range ops {
+			if op, ok := o.(map[string]any); ok && op["path"] == nil {
+				if v, ok := op["value"].(map[string]any); ok {
+					delete(v, "active")
+				}
+			}
+		}
+		return ops
+	}),
 	"wire-endpoint-status-stuck": onAdmin(http.MethodGet, `/nodes/[^/]+/scim$`, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		c := capture(next, r)
 		var m map[string]any

@@ -517,7 +517,7 @@ func (s *Service) changeUserTeams(ctx context.Context, tx store.Tx, n directory.
 		}
 		for _, tid := range mo.IDs {
 			t, err := tx.GetTeam(ctx, tid)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID && !s.fault(FaultCrossNodeRefs)) {
+			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID && !s.fault(FaultCrossNodeRefs) && !s.fault(FaultUserTeamsUnchecked)) {
 				return &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "groups",
 					Detail: "team " + tid + " does not exist in this node"}
 			}
