@@ -51,6 +51,7 @@ const (
 	FaultLinkNeedsSeat      Fault = "keeper-link-needs-seat"      // linking an existing user of the node also needs a free seat
 	FaultUsersLocked        Fault = "keeper-users-locked"         // a new user is created active but locked until accepted, not invited
 	FaultSubNodeForbidden   Fault = "keeper-sub-node-forbidden"   // the parent's endpoint refuses a sub-node's user with 403, not 404
+	FaultEndpointBornActive Fault = "keeper-endpoint-born-active" // a new endpoint is active at once, before any request
 	FaultUserTeamsUnchecked Fault = "keeper-user-teams-unchecked" // a group's members are checked for the node, a user's groups are not
 )
 
