@@ -577,6 +577,74 @@ var wireFaults = map[string]wireFault{
 		setJSON(r, m)
 		next.ServeHTTP(w, r)
 	}),
+	// a scheme compared case-sensitively, the header then refused as malformed (400, not 401)
+	"wire-bearer-case-400": refuse(http.StatusBadRequest, "invalidSyntax", func(r *http.Request, _, _ string) bool {
+		return strings.HasPrefix(r.Header.Get("Authorization"), "bearer ")
+	}),
+	// a group PATCH skips the operations whose op is not written in lower case, and answers 204
+	"wire-group-op-case-skipped": func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if res, id := scimRoute(r); res == "Groups" && id != "" && r.Method == http.MethodPatch {
+				m := readJSON(r)
+				ops, _ := m["Operations"].([]any)
+				kept := ops[:0:0]
+				for _, o := range ops {
+					if op, ok := o.(map[string]any); ok {
+						if s, _ := op["op"].(string); s != strings.ToLower(s) {
+							continue
+						}
+					}
+					kept = append(kept, o)
+				}
+				if len(kept) == 0 {
+					drain(r)
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				m["Operations"] = kept
+				setJSON(r, m)
+			}
+			next.ServeHTTP(w, r)
+		})
+	},
+	// a non-empty string is truthy: "False" reads as true
+	"wire-string-booleans-truthy": patchOps(func(ops []any) []any {
+		for _, o := range ops {
+			if op, ok := o.(map[string]any); ok && hasString(op["value"], "True", "False") {
+				if _, str := op["value"].(string); str {
+					op["value"] = true
+				}
+			}
+		}
+		return ops
+	}),
+	// every malformed PATCH is refused as invalidSyntax, whatever the problem
+	"wire-patch-errors-invalid-syntax": refusePatch("invalidSyntax", func(op map[string]any) bool {
+		p, hasPath := op["path"].(string)
+		return op["op"] == "remove" && !hasPath || strings.Count(p, "[") != strings.Count(p, "]")
+	}),
+	// DELETE /Users/{id} is acknowledged (204) and queued, never carried out
+	"wire-user-delete-ignored": func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if res, id := scimRoute(r); res == "Users" && id != "" && r.Method == http.MethodDelete {
+				drain(r)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	},
+	// a path-less PATCH value is read for the profile attributes only: its active is dropped
+	"wire-pathless-active-ignored": patchOps(func(ops []any) []any {
+		for _, o := range ops {
+			if op, ok := o.(map[string]any); ok && op["path"] == nil {
+				if v, ok := op["value"].(map[string]any); ok {
+					delete(v, "active")
+				}
+			}
+		}
+		return ops
+	}),
 	"wire-endpoint-status-stuck": onAdmin(http.MethodGet, `/nodes/[^/]+/scim$`, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		c := capture(next, r)
 		var m map[string]any

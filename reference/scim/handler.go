@@ -192,6 +192,10 @@ func (a *API) route(q *request, resource, id string) {
 			writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q", resource))
 			return
 		}
+		if q.faults.Has(FaultMeListsUsers) && q.r.Method == http.MethodGet {
+			a.listUsers(q)
+			return
+		}
 		writeError(q.w, scimerr.New(http.StatusNotImplemented, "", "/Me is not supported: the bearer token names no user"))
 	default:
 		writeError(q.w, scimerr.New(http.StatusNotFound, "", "no resource %q (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas)", resource))
@@ -224,6 +228,9 @@ func (h crud) serve(q *request, id string) {
 // methodNotAllowed answers 405 with the methods the target allows (RFC 7231
 // §6.5.5: the server MUST generate an Allow header in a 405 response).
 func (q *request) methodNotAllowed(allowed ...string) {
+	if q.faults.Has(FaultAllowCollectionMethods) {
+		allowed = []string{http.MethodGet, http.MethodPost}
+	}
 	if !q.faults.Has(FaultNoAllow) {
 		q.w.Header().Set("Allow", strings.Join(allowed, ", "))
 	}

@@ -125,6 +125,9 @@ func (a *API) searchRequest(q *request) (*request, bool) {
 		q.fail(err)
 		return nil, false
 	}
+	if q.faults.Has(FaultSearchIgnoresFilter) {
+		v.Del("filter")
+	}
 	return q.withQuery(v), true
 }
 

@@ -652,6 +652,14 @@ const (
 	FaultGroupPatchEmpty200       Fault = "scim-group-patch-200-empty"        // a group PATCH answers 200 with no body instead of 204
 )
 
+// Second twins of protocol rules that had one wrong implementation.
+const (
+	FaultAllowCollectionMethods Fault = "scim-allow-collection-methods" // every 405 answers one fixed Allow: GET, POST
+	FaultMeListsUsers           Fault = "scim-me-lists-users"           // /Me is routed like /Users and answers the node's ListResponse
+	FaultSearchIgnoresFilter    Fault = "scim-search-ignores-filter"    // POST /.search reads paging and projection but drops the body's filter
+	FaultDedupeCaseExact        Fault = "scim-dedupe-case-exact"        // repeated values are dropped only when value and type are written alike
+)
+
 // jsonTyped is a ResponseWriter whose Content-Type ends up application/json
 // (FaultErrorJSONType).
 type jsonTyped struct{ http.ResponseWriter }

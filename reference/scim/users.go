@@ -80,7 +80,7 @@ func userNotFound(id string) error {
 // repeated (type, value) pairs it drops, unless faults say otherwise).
 func userInput(m map[string]any, faults Faults) service.UserInput {
 	if !faults.Has(FaultDuplicateValues) {
-		dedupeMultiValued(schema.UserType, m)
+		dedupeMultiValued(schema.UserType, m, faults.Has(FaultDedupeCaseExact))
 	}
 	var in service.UserInput
 	in.UserName, _ = m["userName"].(string)

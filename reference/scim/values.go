@@ -13,17 +13,18 @@ import (
 // first element of each pair rather than refusing the request (Entra ID and
 // other clients send an address twice when two source fields hold it), and
 // a duplicate marked primary makes the kept element primary. Values are
-// compared as the attribute's caseExact says, types case-insensitively.
-func dedupeMultiValued(rt *schema.ResourceType, m map[string]any) {
-	dedupeIn(rt.Schema.Attributes, m)
+// compared as the attribute's caseExact says, types case-insensitively;
+// exact (FaultDedupeCaseExact) compares both byte for byte.
+func dedupeMultiValued(rt *schema.ResourceType, m map[string]any, exact bool) {
+	dedupeIn(rt.Schema.Attributes, m, exact)
 	for _, ext := range rt.Extensions {
 		if em, ok := m[ext.ID].(map[string]any); ok {
-			dedupeIn(ext.Attributes, em)
+			dedupeIn(ext.Attributes, em, exact)
 		}
 	}
 }
 
-func dedupeIn(attrs []*schema.Attribute, m map[string]any) {
+func dedupeIn(attrs []*schema.Attribute, m map[string]any, exact bool) {
 	for _, a := range attrs {
 		if !a.MultiValued || a.Type != schema.Complex || a.Mutability == schema.ReadOnly {
 			continue
@@ -38,11 +39,11 @@ func dedupeIn(attrs []*schema.Attribute, m map[string]any) {
 				caseExact = sa.CaseExact
 			}
 		}
-		m[a.Name] = dedupeElements(arr, caseExact)
+		m[a.Name] = dedupeElements(arr, caseExact || exact, exact)
 	}
 }
 
-func dedupeElements(arr []any, caseExact bool) []any {
+func dedupeElements(arr []any, caseExact, typeExact bool) []any {
 	type pair struct{ typ, value string }
 	seen := make(map[pair]map[string]any, len(arr))
 	out := arr[:0:0]
@@ -55,6 +56,9 @@ func dedupeElements(arr []any, caseExact bool) []any {
 		}
 		t, _ := o["type"].(string)
 		k := pair{strings.ToLower(t), v}
+		if typeExact {
+			k.typ = t
+		}
 		if !caseExact {
 			k.value = strings.ToLower(v)
 		}

@@ -21,7 +21,7 @@ func TestDedupeMultiValued(t *testing.T) {
 			map[string]any{"value": "QUJD"},
 		},
 	}
-	dedupeMultiValued(schema.UserType, m)
+	dedupeMultiValued(schema.UserType, m, false)
 	require.Equal(t, []any{
 		map[string]any{"value": "b@example.com", "type": "work", "primary": true},
 		map[string]any{"value": "b@example.com", "type": "home"},

@@ -45,6 +45,14 @@ const (
 	FaultUnchangedBumps          Fault = "rfc-unchanged-bumps"               // an update that changes nothing still gives a new version
 	FaultRemoveRefills           Fault = "rfc-remove-refills"                // identity any: a removed displayName or emails is filled from the identity
 	FaultRemoveClears            Fault = "keeper-remove-clears"              // identity email: a removed displayName or emails stays empty
+	// second twins of Keeper's rules and of the no-change rule
+	FaultRotationNotStored  Fault = "keeper-rotation-not-stored"  // rotation hands out a new token but the old one stays the endpoint's
+	FaultSeatsConflict      Fault = "keeper-seats-conflict"       // a full licence is refused as 409 Conflict, not 428
+	FaultLinkNeedsSeat      Fault = "keeper-link-needs-seat"      // linking an existing user of the node also needs a free seat
+	FaultUsersLocked        Fault = "keeper-users-locked"         // a new user is created active but locked until accepted, not invited
+	FaultSubNodeForbidden   Fault = "keeper-sub-node-forbidden"   // the parent's endpoint refuses a sub-node's user with 403, not 404
+	FaultEndpointBornActive Fault = "keeper-endpoint-born-active" // a new endpoint is active at once, before any request
+	FaultUserTeamsUnchecked Fault = "keeper-user-teams-unchecked" // a group's members are checked for the node, a user's groups are not
 )
 
 // WithFaults switches faults on (tests only).

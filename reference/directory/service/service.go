@@ -342,6 +342,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, nodeID int64, uniqueGroupN
 		now := s.stamp()
 		ep = directory.Endpoint{NodeID: n.ID, EnterpriseID: n.EnterpriseID, TokenHash: hash,
 			Status: directory.EndpointPending, UniqueGroupNames: uniqueGroupNames, Created: now, Rotated: now}
+		if s.fault(FaultEndpointBornActive) {
+			ep.Status = directory.EndpointActive
+		}
 		return tx.PutEndpoint(ctx, ep)
 	})
 	if err != nil {
@@ -370,7 +373,10 @@ func (s *Service) RotateToken(ctx context.Context, nodeID int64) (directory.Endp
 			s.old.hashes[nodeID] = append(s.old.hashes[nodeID], ep.TokenHash)
 			s.old.mu.Unlock()
 		}
-		ep.TokenHash, ep.Rotated = hash, s.stamp()
+		ep.Rotated = s.stamp()
+		if !s.fault(FaultRotationNotStored) {
+			ep.TokenHash = hash
+		}
 		return tx.PutEndpoint(ctx, ep)
 	})
 	if err != nil {

@@ -59,13 +59,21 @@ func userInNode(ctx context.Context, r store.Reader, op string, nodeID, id int64
 }
 
 // userVisible is userInNode for reads, where FaultSubNodeVisible lets a
-// parent's endpoint read its sub-nodes' users.
+// parent's endpoint read its sub-nodes' users (and FaultSubNodeForbidden
+// refuses them with 403, telling that they exist).
 func (s *Service) userVisible(ctx context.Context, op string, nodeID, id int64) (directory.User, error) {
 	u, err := userInNode(ctx, s.st, op, nodeID, id)
 	if directory.KindOf(err) == directory.KindNotFound && s.fault(FaultSubNodeVisible) {
 		if cu, cerr := s.st.GetUser(ctx, id); cerr == nil {
 			if n, nerr := s.st.GetNode(ctx, cu.NodeID); nerr == nil && n.ParentID == nodeID {
 				return cu, nil
+			}
+		}
+	}
+	if directory.KindOf(err) == directory.KindNotFound && s.fault(FaultSubNodeForbidden) {
+		if cu, cerr := s.st.GetUser(ctx, id); cerr == nil {
+			if n, nerr := s.st.GetNode(ctx, cu.NodeID); nerr == nil && n.ParentID == nodeID {
+				return u, directory.Errorf(op, directory.KindForbidden, "user %d belongs to a sub-node", id)
 			}
 		}
 	}
@@ -196,6 +204,11 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if err := directory.LinkOrConflict(existing, n); err != nil {
 				return err
 			}
+			if s.fault(FaultLinkNeedsSeat) {
+				if e, err := tx.GetEnterprise(ctx, n.EnterpriseID); err == nil && e.SeatsUsed >= e.Seats {
+					return store.ErrNoSeats
+				}
+			}
 			u = existing
 			if in.ExternalID != "" {
 				u.ExternalID = in.ExternalID
@@ -215,6 +228,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 			if s.fault(FaultUsersActive) {
 				u.Status = directory.UserActive
 			}
+			if s.fault(FaultUsersLocked) {
+				u.Status, u.Locked = directory.UserActive, true
+			}
 			in.apply(&u, email, s.keeperDefaults(mode, false))
 			if s.fault(FaultDisplayNameLocalPart) && strings.TrimSpace(in.DisplayName) == "" {
 				u.DisplayName, _, _ = strings.Cut(email, "@")
@@ -228,6 +244,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 				}
 			}
 			if err := tx.CreateUser(ctx, &u); err != nil {
+				if errors.Is(err, store.ErrNoSeats) && s.fault(FaultSeatsConflict) {
+					return directory.Errorf(op, directory.KindConflict, "no seat is free")
+				}
 				return err
 			}
 			created = true
@@ -498,7 +517,7 @@ func (s *Service) changeUserTeams(ctx context.Context, tx store.Tx, n directory.
 		}
 		for _, tid := range mo.IDs {
 			t, err := tx.GetTeam(ctx, tid)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID && !s.fault(FaultCrossNodeRefs)) {
+			if errors.Is(err, store.ErrNotFound) || (err == nil && t.NodeID != n.ID && !s.fault(FaultCrossNodeRefs) && !s.fault(FaultUserTeamsUnchecked)) {
 				return &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "groups",
 					Detail: "team " + tid + " does not exist in this node"}
 			}
