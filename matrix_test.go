@@ -262,6 +262,16 @@ var faultMatrix = []faultRow{
 	{fault: "wire-endpoint-status-stuck", rules: "@endpoint-activation"},
 	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},
 	{fault: "sso-accept-sha1", rules: "@saml-sha1"},
+	// second wrong twins of the SAML and JIT rules
+	{fault: "sso-expiry-skew-hours", rules: "@saml-expiry"},
+	{fault: "sso-not-before-skew-hours", rules: "@saml-not-before"},
+	{fault: "sso-audience-optional", rules: "@saml-audience", scenarios: `without`},
+	{fault: "sso-no-destination", rules: "@saml-recipient", scenarios: `destination`},
+	{fault: "sso-in-response-to-any-idp", rules: "@saml-in-response-to"},
+	{fault: "keeper-jit-root-node", rules: "@jit-create"},
+	{fault: "keeper-sso-lock-ignored", rules: "@jit-locked"},
+	{fault: "keeper-sso-invited-refused", rules: "@jit-invited-activated"},
+	{fault: "keeper-jit-off-creates", rules: "@jit-off"},
 }
 
 // knownGaps are scenarios the bundled reference fails without any fault,
