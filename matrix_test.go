@@ -272,6 +272,11 @@ var faultMatrix = []faultRow{
 	{fault: "keeper-sso-lock-ignored", rules: "@jit-locked"},
 	{fault: "keeper-sso-invited-refused", rules: "@jit-invited-activated"},
 	{fault: "keeper-jit-off-creates", rules: "@jit-off"},
+	{fault: "sso-policy-response-only", rules: "@saml-sign-policy", scenarios: `signed assertions`},
+	{fault: "sso-policy-response-only", rules: "@saml-sign-in", scenarios: `entra|onelogin`},
+	{fault: "sso-read-unverified", rules: "@saml-one-assertion"},
+	{fault: "sso-xsw-document-order", rules: "@saml-xsw", scenarios: `xsw[1-68] `},
+	{fault: "sso-no-in-response-to", rules: "@saml-idp-initiated-off"},
 }
 
 // knownGaps are scenarios the bundled reference fails without any fault,

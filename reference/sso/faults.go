@@ -32,6 +32,8 @@ const (
 	FaultAudienceOptional    Fault = "sso-audience-optional"      // the Audience is checked only when an AudienceRestriction is present (crewjam's default)
 	FaultNoDestination       Fault = "sso-no-destination"         // the bearer Recipient is checked, the Response Destination is not
 	FaultInResponseToAnyIDPI Fault = "sso-in-response-to-any-idp" // with IdP-initiated login on, an unknown InResponseTo passes as unsolicited (crewjam's AllowIDPInitiated)
+	FaultPolicyResponseOnly  Fault = "sso-policy-response-only"   // the node's signature policy is read as "response" whatever it says
+	FaultXSWDocumentOrder    Fault = "sso-xsw-document-order"     // some signature anywhere is verified, then the first Assertion in document order is read
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -193,15 +193,18 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	if comments && !sp.fault(FaultCommentTruncation) {
 		return v, rejectf("comment in response")
 	}
-	if n := len(root.FindElements("//Assertion")); n > 1 && !sp.fault(FaultMultipleAssertions) && !sp.fault(FaultReadUnverified) {
+	if n := len(root.FindElements("//Assertion")); n > 1 && !sp.fault(FaultMultipleAssertions) && !sp.fault(FaultReadUnverified) && !sp.fault(FaultXSWDocumentOrder) {
 		return v, rejectf("%d Assertion elements in the response", n)
 	}
 	origAssertion := first(root, nsAssertion, "Assertion")
 
 	var resp, assertion *etree.Element
 	var respSigned, asSigned bool
-	if sp.fault(FaultReadUnverified) {
+	if sp.fault(FaultReadUnverified) || sp.fault(FaultXSWDocumentOrder) {
 		resp, assertion, respSigned, asSigned = sp.naiveSelect(root, p)
+		if a := root.FindElement("//Assertion"); a != nil && sp.fault(FaultXSWDocumentOrder) {
+			assertion = a
+		}
 	} else {
 		resp = root
 		if first(root, nsDSig, "Signature") != nil {
@@ -235,8 +238,11 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 		return v, rejectf("neither the response nor the assertion is signed")
 	}
 	if !sp.fault(FaultSignPolicyIgnored) && !sp.fault(FaultAcceptUnsigned) {
-		ok := true
-		switch p.policy {
+		ok, policy := true, p.policy
+		if sp.fault(FaultPolicyResponseOnly) {
+			policy = "response"
+		}
+		switch policy {
 		case "response":
 			ok = respSigned
 		case "assertion":
