@@ -26,6 +26,14 @@ const (
 	FaultAcceptSHA1         Fault = "sso-accept-sha1"          // SHA-1 signatures are accepted whatever the node says
 	FaultIDPInitiatedAlways Fault = "sso-idp-initiated-always" // unsolicited responses are accepted even when disabled
 	FaultCookieNoPath       Fault = "sso-cookie-no-path"       // the session cookie has no Path: it only reaches pages under the ACS
+	// second wrong twins: the guard is there but checks too little
+	FaultExpirySkewHours     Fault = "sso-expiry-skew-hours"      // NotOnOrAfter is checked with the 180 s skew read as 180 minutes
+	FaultNotBeforeSkewHours  Fault = "sso-not-before-skew-hours"  // NotBefore is checked with the 180 s skew read as 180 minutes
+	FaultAudienceOptional    Fault = "sso-audience-optional"      // the Audience is checked only when an AudienceRestriction is present (crewjam's default)
+	FaultNoDestination       Fault = "sso-no-destination"         // the bearer Recipient is checked, the Response Destination is not
+	FaultInResponseToAnyIDPI Fault = "sso-in-response-to-any-idp" // with IdP-initiated login on, an unknown InResponseTo passes as unsolicited (crewjam's AllowIDPInitiated)
+	FaultPolicyResponseOnly  Fault = "sso-policy-response-only"   // the node's signature policy is read as "response" whatever it says
+	FaultXSWDocumentOrder    Fault = "sso-xsw-document-order"     // some signature anywhere is verified, then the first Assertion in document order is read
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

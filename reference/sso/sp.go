@@ -369,7 +369,7 @@ func (sp *SP) serveSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := sp.svc.Store().GetUser(r.Context(), s.UserID)
-	if err != nil || u.Locked {
+	if err != nil || u.Locked && !sp.svc.HasFault(service.FaultSSOLockIgnored) {
 		sp.page(w, http.StatusUnauthorized, "You are not signed in.")
 		return
 	}

@@ -20,6 +20,14 @@ import (
 // MaxClockSkew is the leeway on NotBefore / NotOnOrAfter.
 const MaxClockSkew = 3 * time.Minute
 
+// skew is MaxClockSkew, or 180 minutes when the given skew fault is on.
+func (sp *SP) skew(f Fault) time.Duration {
+	if sp.fault(f) {
+		return 3 * time.Hour
+	}
+	return MaxClockSkew
+}
+
 // maxResponse caps a decoded SAMLResponse.
 const maxResponse = 512 << 10
 
@@ -185,15 +193,18 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	if comments && !sp.fault(FaultCommentTruncation) {
 		return v, rejectf("comment in response")
 	}
-	if n := len(root.FindElements("//Assertion")); n > 1 && !sp.fault(FaultMultipleAssertions) && !sp.fault(FaultReadUnverified) {
+	if n := len(root.FindElements("//Assertion")); n > 1 && !sp.fault(FaultMultipleAssertions) && !sp.fault(FaultReadUnverified) && !sp.fault(FaultXSWDocumentOrder) {
 		return v, rejectf("%d Assertion elements in the response", n)
 	}
 	origAssertion := first(root, nsAssertion, "Assertion")
 
 	var resp, assertion *etree.Element
 	var respSigned, asSigned bool
-	if sp.fault(FaultReadUnverified) {
+	if sp.fault(FaultReadUnverified) || sp.fault(FaultXSWDocumentOrder) {
 		resp, assertion, respSigned, asSigned = sp.naiveSelect(root, p)
+		if a := root.FindElement("//Assertion"); a != nil && sp.fault(FaultXSWDocumentOrder) {
+			assertion = a
+		}
 	} else {
 		resp = root
 		if first(root, nsDSig, "Signature") != nil {
@@ -227,8 +238,11 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 		return v, rejectf("neither the response nor the assertion is signed")
 	}
 	if !sp.fault(FaultSignPolicyIgnored) && !sp.fault(FaultAcceptUnsigned) {
-		ok := true
-		switch p.policy {
+		ok, policy := true, p.policy
+		if sp.fault(FaultPolicyResponseOnly) {
+			policy = "response"
+		}
+		switch policy {
 		case "response":
 			ok = respSigned
 		case "assertion":
@@ -249,7 +263,7 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	if iss := first(resp, nsAssertion, "Issuer"); iss != nil && strings.TrimSpace(iss.Text()) != p.idp.entityID && !sp.fault(FaultNoIssuerCheck) {
 		return v, rejectf("response issuer %q is not the IdP", iss.Text())
 	}
-	if dest := resp.SelectAttrValue("Destination", ""); (dest != "" || respSigned) && dest != p.acsURL && !sp.fault(FaultNoRecipient) {
+	if dest := resp.SelectAttrValue("Destination", ""); (dest != "" || respSigned) && dest != p.acsURL && !sp.fault(FaultNoRecipient) && !sp.fault(FaultNoDestination) {
 		return v, rejectf("destination %q is not the ACS", dest)
 	}
 	inResponseTo := resp.SelectAttrValue("InResponseTo", "")
@@ -290,7 +304,7 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 		if scdNotAfter, err = timeAttr(bearer, "NotOnOrAfter", true); err != nil {
 			return v, err
 		}
-		if !p.now.Before(scdNotAfter.Add(MaxClockSkew)) && !sp.fault(FaultNoExpiry) {
+		if !p.now.Before(scdNotAfter.Add(sp.skew(FaultExpirySkewHours))) && !sp.fault(FaultNoExpiry) {
 			return v, rejectf("subject confirmation expired at %s", scdNotAfter)
 		}
 		if scdIRT := bearer.SelectAttrValue("InResponseTo", ""); scdIRT != inResponseTo && !sp.fault(FaultNoInResponseTo) {
@@ -301,10 +315,10 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	// Conditions are required: a bearer assertion must carry an
 	// AudienceRestriction (Profiles §4.1.4.2); crewjam's SP panics without them.
 	cond := first(assertion, nsAssertion, "Conditions")
-	if cond == nil && !sp.fault(FaultNoAudience) {
+	if cond == nil && !sp.fault(FaultNoAudience) && !sp.fault(FaultAudienceOptional) {
 		return v, rejectf("no Conditions")
 	}
-	noConditions := cond == nil // only with FaultNoAudience: nothing to check
+	noConditions := cond == nil // only with FaultNoAudience or FaultAudienceOptional: nothing to check
 	if noConditions {
 		cond = etree.NewElement("Conditions")
 	}
@@ -312,19 +326,19 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	if err != nil {
 		return v, err
 	}
-	if !nb.IsZero() && p.now.Add(MaxClockSkew).Before(nb) && !sp.fault(FaultNoNotBefore) {
+	if !nb.IsZero() && p.now.Add(sp.skew(FaultNotBeforeSkewHours)).Before(nb) && !sp.fault(FaultNoNotBefore) {
 		return v, rejectf("assertion not valid before %s", nb)
 	}
 	na, err := timeAttr(cond, "NotOnOrAfter", !sp.fault(FaultNoExpiry) && !noConditions)
 	if err != nil {
 		return v, err
 	}
-	if !noConditions && !p.now.Before(na.Add(MaxClockSkew)) && !sp.fault(FaultNoExpiry) {
+	if !noConditions && !p.now.Before(na.Add(sp.skew(FaultExpirySkewHours))) && !sp.fault(FaultNoExpiry) {
 		return v, rejectf("assertion expired at %s", na)
 	}
 	if !sp.fault(FaultNoAudience) && !noConditions {
 		ars := children(cond, nsAssertion, "AudienceRestriction")
-		if len(ars) == 0 {
+		if len(ars) == 0 && !sp.fault(FaultAudienceOptional) {
 			return v, rejectf("no AudienceRestriction")
 		}
 		for _, ar := range ars { // each restriction must name us
@@ -350,7 +364,7 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	v.inResponseTo = inResponseTo
 	if !sp.fault(FaultNoInResponseTo) {
 		if inResponseTo != "" {
-			if p.takeRequest == nil || !p.takeRequest(inResponseTo) {
+			if (p.takeRequest == nil || !p.takeRequest(inResponseTo)) && !(sp.fault(FaultInResponseToAnyIDPI) && p.allowIDPIni) {
 				return v, rejectf("InResponseTo names no pending request of this SP")
 			}
 		} else if !p.allowIDPIni && !sp.fault(FaultIDPInitiatedAlways) {

@@ -67,6 +67,10 @@ func WithFaults(fs ...Fault) Option {
 
 func (s *Service) fault(f Fault) bool { return s.faults[f] }
 
+// HasFault tells whether a fault is on, for the SP's share of a fault
+// (FaultSSOLockIgnored also skips the session page's lock check).
+func (s *Service) HasFault(f Fault) bool { return s.fault(f) }
+
 // oldTokens keeps revoked token hashes, for FaultRotationKeepsOld only.
 type oldTokens struct {
 	mu     sync.Mutex

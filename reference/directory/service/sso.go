@@ -23,6 +23,11 @@ const (
 	FaultJITCheckThenAct  Fault = "keeper-jit-check-then-act"
 	FaultSSORouteAny      Fault = "keeper-sso-route-any-domain"    // an unreserved domain is routed to some SSO node anyway
 	FaultSSORouteExisting Fault = "keeper-sso-route-existing-only" // only emails of existing users are routed
+	// second wrong twins of the JIT rules
+	FaultJITRootNode      Fault = "keeper-jit-root-node"       // a JIT user is created active in the enterprise's root node, not the SSO node
+	FaultSSOLockIgnored   Fault = "keeper-sso-lock-ignored"    // the lock is not checked: a locked user signs in and stays locked
+	FaultSSOInvitedRefuse Fault = "keeper-sso-invited-refused" // an invited (SCIM) user is refused as not yet active
+	FaultJITOffCreates    Fault = "keeper-jit-off-creates"     // JIT off refuses the sign-in only after creating the user
 )
 
 // SSOSettings are the admin-editable parts of a node's SSO configuration.
@@ -145,7 +150,7 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 	if !directory.ValidEmail(email) {
 		return u, false, directory.Errorf(op, directory.KindInvalid, "the assertion carries no valid email address")
 	}
-	mustCreate := false
+	mustCreate, jitOff := false, false
 	if s.fault(FaultJITCheckThenAct) {
 		if _, err := s.st.GetUserByEmail(ctx, email); errors.Is(err, store.ErrNotFound) {
 			mustCreate = true
@@ -180,11 +185,14 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 			if existing.NodeID != nodeID && !s.fault(FaultSSOCrossTenant) {
 				return directory.Errorf(op, directory.KindForbidden, "the user belongs to another node")
 			}
-			if existing.Locked && !s.fault(FaultSSOLockedLogin) {
+			if existing.Locked && !s.fault(FaultSSOLockedLogin) && !s.fault(FaultSSOLockIgnored) {
 				return directory.Errorf(op, directory.KindForbidden, "the user is locked")
 			}
 			u = existing
-			if u.Locked { // only with FaultSSOLockedLogin
+			if u.Status == directory.UserInvited && s.fault(FaultSSOInvitedRefuse) {
+				return directory.Errorf(op, directory.KindForbidden, "the user is not active yet")
+			}
+			if u.Locked && s.fault(FaultSSOLockedLogin) {
 				u.Locked = false
 				u.Version++
 				u.Modified = s.stamp()
@@ -209,7 +217,8 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		if !c.JIT && !s.fault(FaultSSOJITIgnored) {
+		jitOff = !c.JIT && s.fault(FaultJITOffCreates)
+		if !c.JIT && !s.fault(FaultSSOJITIgnored) && !jitOff {
 			return directory.Errorf(op, directory.KindForbidden, "the user is not provisioned and JIT provisioning is off")
 		}
 		if err := checkDomain(ctx, tx, op, n.EnterpriseID, email, s.fault(FaultReservedDomainCaseExact)); err != nil {
@@ -235,12 +244,22 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 			}
 			u.Status, u.RoleID = directory.UserInvited, rn.DefaultRoleID
 		}
+		if s.fault(FaultJITRootNode) {
+			root, err := tx.GetEnterprise(ctx, n.EnterpriseID)
+			if err != nil {
+				return err
+			}
+			u.NodeID = root.RootNode
+		}
 		if err := tx.CreateUser(ctx, &u); err != nil {
 			return err
 		}
 		created = true
 		return nil
 	})
+	if err == nil && jitOff { // FaultJITOffCreates: the user stays
+		return directory.User{}, false, directory.Errorf(op, directory.KindForbidden, "the user is not provisioned and JIT provisioning is off")
+	}
 	return u, created, err
 }
 
