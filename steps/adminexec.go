@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/provkit/provkit/internal/scimclient"
 )
 
 // AdminExec is the exec transport of the admin contract (docs/admin-api.md,
@@ -33,6 +35,20 @@ type AdminExec struct {
 	Timeout time.Duration
 	// MaxOutput caps the stdout read; 0 means DefaultAdminExecMaxOutput.
 	MaxOutput int
+	// Secrets lists what to redact from evidence (tokens the driver
+	// answered, the admin token).
+	Secrets func() []string
+}
+
+// Do performs one action (AdminTransport).
+func (x *AdminExec) Do(ctx context.Context, action string, req map[string]any, ans any) error {
+	_, err := x.Run(ctx, action, req, ans)
+	var skip skipError
+	var ref *AdminRefusal
+	if err == nil || errors.As(err, &skip) || errors.As(err, &ref) || x.Secrets == nil {
+		return err
+	}
+	return errors.New(scimclient.Redact(err.Error(), x.Secrets()...))
 }
 
 // Defaults of the exec transport.
@@ -156,8 +172,9 @@ func (x *AdminExec) Run(ctx context.Context, action string, req map[string]any, 
 		return res, fmt.Errorf("admin driver: action %s wrote more than %d bytes on stdout\n%s", action, max, res)
 	}
 	var envelope struct {
-		Error       *string `json:"error"`
-		Unsupported *string `json:"unsupported"`
+		Error       *string       `json:"error"`
+		Unsupported *string       `json:"unsupported"`
+		Refused     *AdminRefusal `json:"refused"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(res.Stdout))
 	var raw json.RawMessage
@@ -176,6 +193,10 @@ func (x *AdminExec) Run(ctx context.Context, action string, req map[string]any, 
 			reason = "no reason given"
 		}
 		return res, skipError{fmt.Sprintf("the admin driver does not support %s: %s", action, reason)}
+	}
+	if envelope.Refused != nil {
+		envelope.Refused.Action = action
+		return res, envelope.Refused
 	}
 	if envelope.Error != nil {
 		return res, fmt.Errorf("admin driver: action %s: %s\n%s", action, *envelope.Error, res)
