@@ -80,3 +80,30 @@ func TestAdminExecMisbehavingDrivers(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminManualPrompt(t *testing.T) {
+	var out strings.Builder
+	m := &AdminManual{In: strings.NewReader("\n{\"token\": \"t0k\"}\nskip\nno such node\n"), Out: &out}
+	ctx := context.Background()
+	if err := m.Do(ctx, "approve_queue", map[string]any{"enterprise": "e1", "node": "n1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Administrator, please: approve the pending queue") || !strings.Contains(out.String(), "node: n1") ||
+		!strings.Contains(out.String(), "Press Enter when done") {
+		t.Fatalf("prompt: %q", out.String())
+	}
+	var ans EndpointAnswer
+	if err := m.Do(ctx, "rotate_token", map[string]any{"node": "n1"}, &ans); err != nil || ans.Token != "t0k" {
+		t.Fatalf("answer: %+v %v", ans, err)
+	}
+	var skip skipError
+	if err := m.Do(ctx, "set_seats", nil, nil); !errors.As(err, &skip) {
+		t.Fatalf("want skip, got %v", err)
+	}
+	if err := m.Do(ctx, "get_node", nil, nil); err == nil || !strings.Contains(err.Error(), "no such node") {
+		t.Fatalf("want failure, got %v", err)
+	}
+	if err := m.Do(ctx, "get_node", nil, nil); err == nil {
+		t.Fatal("EOF must fail")
+	}
+}
