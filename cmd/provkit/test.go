@@ -102,8 +102,12 @@ Without --target it starts the bundled reference server on a throwaway
 database and tests that. With --target URL --token T it tests any SCIM base
 URL (for Keeper-like servers: .../api/rest/scim/v2/{node_id}). Scenarios that
 need an administrator (approving the queue, rotating the token, reading a
-user's state) use the provkit admin API given by --admin-url and
---admin-token (docs/admin-api.md); without it they are skipped, saying why.
+user's state, configuring SAML SSO) need one of: the provkit admin API
+(--admin-url, --admin-token), an admin driver program (--admin-exec CMD: one
+run per action, JSON on stdin and stdout, secrets in its environment), or a
+person at the terminal (--admin-manual). Without one they are skipped, saying
+why (docs/admin-api.md, "Admin drivers"). --other-target and --other-token
+name a node in another enterprise for the cross-enterprise scenarios.
 
 It checks the target and token first, prints a live progress line on
 stderr, and closes with a summary by area and the failed scenarios. With
@@ -119,6 +123,7 @@ Examples:
   provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
   provkit test --tags '@must and not @large' --format pretty --format junit:out.xml --format cucumber:out.json
   provkit test --target "$URL" --token "$TOKEN" --report-dir provkit-report
+  provkit test --target "$URL" --token "$TOKEN" --admin-exec ./examples/admin-driver-keeper/keeper-admin-driver
   provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml or @jit' --sp-metadata https://sp.example/saml/metadata \
     --sp-login-url https://sp.example/saml/login --sp-session-url https://sp.example/api/me --idp-key-file idp.pem
 
