@@ -111,3 +111,20 @@ func TestAdminManualRefusedWithoutTTY(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.True(t, strings.Contains(stderr.String(), "--admin-manual needs a terminal"), stderr.String())
 }
+
+// TestOtherTarget: the cross-enterprise scenarios use --other-target when
+// given, with no administrator at all (two seeded nodes in two enterprises).
+func TestOtherTarget(t *testing.T) {
+	info := seededReference(t)
+	acme, globex := info.Endpoints[0], info.Endpoints[1]
+	code, stdout, stderr := runTestCLI(nil, "--target", acme.SCIMURL, "--token", acme.Token,
+		"--other-target", globex.SCIMURL, "--other-token", globex.Token, "--tags", "@needs-other-node and not @needs-admin and not @needs-sp and not @own-node and not @own-enterprise")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Regexp(t, `PASSED: [1-9]\d* passed, 0 failed, 0 skipped`, stdout)
+	assert.NotContains(t, stdout, globex.Token)
+	t.Log(stdout[strings.LastIndex(stdout, "PASSED"):])
+
+	code, _, stderr = runTestCLI(nil, "--target", acme.SCIMURL, "--token", acme.Token, "--other-target", globex.SCIMURL)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--other-target and --other-token")
+}
