@@ -16,10 +16,8 @@ package steps
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +72,13 @@ type Config struct {
 	// Admin is the provkit admin API (URL ending in /admin/v1, admin token);
 	// nil: scenarios that need an administrator are skipped.
 	Admin *Endpoint
+	// AdminDriver, when set, is the administrator instead of Admin: a
+	// driver program (*AdminExec), a person (*AdminManual) or any other
+	// AdminTransport.
+	AdminDriver AdminTransport
+	// Secrets are further values to redact from the evidence (an admin
+	// driver's token).
+	Secrets []string
 	// Other is a SCIM endpoint of a node in another enterprise, for the
 	// scenarios about other nodes. Nil: the suite creates one through the
 	// admin API, or skips those scenarios.
@@ -203,6 +208,12 @@ func (c *Config) init() {
 		if c.Admin != nil {
 			c.addSecret(c.Admin.Token)
 		}
+		for _, sec := range c.Secrets {
+			c.addSecret(sec)
+		}
+		if x, ok := c.AdminDriver.(*AdminExec); ok && x.Secrets == nil {
+			x.Secrets = c.secretList
+		}
 		if c.Other != nil {
 			c.addSecret(c.Other.Token)
 		}
@@ -227,12 +238,6 @@ func (c *Config) secretList() []string {
 // client returns a SCIM client for an endpoint recording into rec.
 func (c *Config) client(ep Endpoint, rec *scimclient.Recorder) *scimclient.Client {
 	return &scimclient.Client{BaseURL: ep.URL, Token: ep.Token, HTTP: c.HTTP, Recorder: rec, Redact: c.secretList()}
-}
-
-// adminClient returns an admin API client recording into rec.
-func (c *Config) adminClient(rec *scimclient.Recorder) *scimclient.Client {
-	return &scimclient.Client{BaseURL: c.Admin.URL, Token: c.Admin.Token, MediaType: scimclient.MediaJSON,
-		HTTP: c.HTTP, Recorder: rec, Redact: c.secretList()}
 }
 
 const idAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -278,28 +283,17 @@ type adminInfo struct {
 	scimBaseURL  string
 }
 
-// adminDiscovery reads the admin API's discovery document once.
-func (c *Config) adminDiscovery(ctx context.Context) (adminInfo, error) {
-	return c.adminAPI.get(func() (adminInfo, error) {
-		if c.Admin == nil {
-			return adminInfo{}, errNoAdmin
-		}
-		ex, err := c.adminClient(nil).Do(ctx, scimclient.Request{Method: http.MethodGet, Path: ""})
-		if err != nil {
-			return adminInfo{}, err
-		}
-		if ex.Status != http.StatusOK || ex.Get("api").String() != "provkit-admin" {
-			return adminInfo{}, fmt.Errorf("the admin API at %s is not a provkit admin API (GET answered %d)", c.Admin.URL, ex.Status)
-		}
-		info := adminInfo{capabilities: map[string]bool{}, scimBaseURL: ex.Get("scim_base_url").String()}
-		for _, cap := range ex.Get("capabilities").Array() {
-			info.capabilities[cap.String()] = true
-		}
-		return info, nil
-	})
+// adminFor returns the administrator of a scenario recording into rec;
+// nil when the run has none.
+func (c *Config) adminFor(rec *scimclient.Recorder) *admin {
+	switch {
+	case c.AdminDriver != nil:
+		return &admin{cfg: c, t: c.AdminDriver}
+	case c.Admin != nil:
+		return &admin{cfg: c, t: &HTTPAdmin{Endpoint: *c.Admin, HTTP: c.HTTP, Recorder: rec, Redact: c.secretList(), info: &c.adminAPI}}
+	}
+	return nil
 }
-
-var errNoAdmin = errors.New("no admin API configured (--admin-url)")
 
 type nodeInfo struct {
 	nodeID, enterpriseID string
@@ -308,23 +302,18 @@ type nodeInfo struct {
 // targetNode finds the target's node and enterprise through the admin API.
 func (c *Config) targetNode(ctx context.Context) (nodeInfo, error) {
 	return c.mainNode.get(func() (nodeInfo, error) {
-		info, err := c.adminDiscovery(ctx)
+		a := c.adminFor(nil)
+		if a == nil {
+			return nodeInfo{}, skipError{noAdminReason}
+		}
+		n, err := a.targetNode(ctx, c.Target.URL)
 		if err != nil {
 			return nodeInfo{}, err
 		}
-		id := strings.Trim(strings.TrimPrefix(c.Target.URL, info.scimBaseURL), "/")
-		if strings.Contains(id, "/") || id == c.Target.URL {
-			parts := strings.Split(strings.TrimRight(c.Target.URL, "/"), "/")
-			id = parts[len(parts)-1]
+		if n.ID == "" || n.EnterpriseID == "" {
+			return nodeInfo{}, fmt.Errorf("the administrator named no node and enterprise for the target %s", c.Target.URL)
 		}
-		ex, err := c.adminClient(nil).Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/nodes/" + id})
-		if err != nil {
-			return nodeInfo{}, err
-		}
-		if ex.Status != http.StatusOK {
-			return nodeInfo{}, fmt.Errorf("the admin API does not know the target's node %q (GET /nodes/%s answered %d)", id, id, ex.Status)
-		}
-		return nodeInfo{nodeID: id, enterpriseID: ex.Get("enterprise_id").String()}, nil
+		return nodeInfo{nodeID: n.ID, enterpriseID: n.EnterpriseID}, nil
 	})
 }
 
@@ -335,7 +324,7 @@ func (c *Config) otherEndpoint(ctx context.Context) (Endpoint, error) {
 		if c.Other != nil {
 			return *c.Other, nil
 		}
-		a := &admin{cfg: c, cl: c.adminClient(nil)}
+		a := c.adminFor(nil)
 		if err := a.need(ctx, "enterprises", "nodes", "scim_endpoints"); err != nil {
 			return Endpoint{}, err
 		}
@@ -359,7 +348,7 @@ const LargeUsers = 1001
 // created once per run in an enterprise of its own.
 func (c *Config) largeNode(ctx context.Context) (Endpoint, error) {
 	return c.large.get(func() (Endpoint, error) {
-		a := &admin{cfg: c, cl: c.adminClient(nil)}
+		a := c.adminFor(nil)
 		if err := a.need(ctx, "enterprises", "nodes", "scim_endpoints"); err != nil {
 			return Endpoint{}, err
 		}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -109,19 +110,19 @@ func (r reg) keeper() {
 		return w.admin.setNodeSettings(w.ctx, w.nodeID, map[string]any{"auto_approve": true})
 	})
 	r.s0(`^every licensed seat is taken$`, func(w *World) error {
-		ex, err := w.admin.enterprise(w.ctx, w.enterpriseID)
+		e, err := w.admin.enterprise(w.ctx, w.enterpriseID)
 		if err != nil {
 			return err
 		}
-		return w.admin.setSeats(w.ctx, w.enterpriseID, ex.Get("seats_used").Int())
+		return w.admin.setSeats(w.ctx, w.enterpriseID, e.SeatsUsed)
 	})
 	r.s0(`^the endpoint is still pending$`, func(w *World) error {
-		ex, err := w.admin.endpoint(w.ctx, w.nodeID)
+		e, err := w.admin.endpoint(w.ctx, w.nodeID)
 		if err != nil {
 			return err
 		}
-		if st := ex.Get("status").String(); st != "pending" {
-			return mismatch(ex, "status", `"pending"`, orAbsent(ex.Get("status")), "expected the new endpoint to be pending, it is %q", st)
+		if e.Status != "pending" {
+			return mismatch(nil, "status", `"pending"`, strconv.Quote(e.Status), "expected the new endpoint to be pending, the administrator sees %q", e.Status)
 		}
 		return nil
 	})
@@ -142,8 +143,7 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
-		_, err = w.admin.approve(w.ctx, ent, node)
-		return err
+		return w.admin.approve(w.ctx, ent, node)
 	})
 
 	// ---- When ----
@@ -152,44 +152,35 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/enterprises/" + ent + "/queue/approve",
-			Body: map[string]any{"node_id": node}})
-		w.last = ex
-		return err
+		return w.adminAct(w.admin.approve(w.ctx, ent, node))
 	})
 	r.s1(`^the user "([^"]*)" accepts the invitation$`, func(w *World, name string) error {
 		u, err := w.mustUser(name)
 		if err != nil {
 			return err
 		}
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPatch, Path: "/users/" + u.id, Body: map[string]any{"status": "active"}})
-		w.last = ex
-		return err
+		return w.adminAct(w.admin.setUser(w.ctx, u.id, map[string]any{"status": "active"}))
 	})
 	r.s0(`^an administrator rotates the endpoint's token$`, func(w *World) error {
 		w.oldToken = w.ep.Token
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/nodes/" + w.nodeID + "/scim/rotate"})
-		w.last = ex
-		if err != nil {
+		tok, err := w.admin.rotate(w.ctx, w.nodeID)
+		if err := w.adminAct(err); err != nil || w.adminRefusal != nil {
 			return err
 		}
-		w.newToken = ex.Get("token").String()
-		w.cfg.addSecret(w.newToken)
+		w.newToken = tok
 		return nil
 	})
 	r.s0(`^an administrator creates a SCIM endpoint on the root node$`, func(w *World) error {
-		ex, err := w.admin.enterprise(w.ctx, w.enterpriseID)
+		e, err := w.admin.enterprise(w.ctx, w.enterpriseID)
 		if err != nil {
 			return err
 		}
-		root := ex.Get("root_node_id").String()
-		ex, err = w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodPost, Path: "/nodes/" + root + "/scim"})
-		w.last = ex
-		if err == nil && ex.Status == http.StatusCreated {
-			w.cfg.addSecret(ex.Get("token").String())
+		root := e.RootNodeID
+		_, err = w.admin.createEndpoint(w.ctx, root, false)
+		if err == nil {
 			w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, root) })
 		}
-		return err
+		return w.adminAct(err)
 	})
 	r.s0(`^the identity provider makes its first request$`, func(w *World) error {
 		ex, err := w.do(http.MethodGet, "/Users", nil, withQuery(url.Values{"count": {"1"}}))
@@ -203,14 +194,11 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/users/" + u.id})
+		au, err := w.admin.user(w.ctx, u.id)
 		if err != nil {
-			return err
+			return fmt.Errorf("expected the administrator to see the user %s: %w", name, err)
 		}
-		if ex.Status != http.StatusOK {
-			return badStatus(ex, "200", "expected the administrator to see the user %s, got %d", name, ex.Status)
-		}
-		status, locked := ex.Get("status").String(), ex.Get("locked").Bool()
+		status, locked := au.Status, au.Locked
 		ok := false
 		switch state {
 		case "invited", "active":
@@ -223,7 +211,7 @@ func (r reg) keeper() {
 			ok = status == "invited" && locked
 		}
 		if !ok {
-			return mismatch(ex, "the user's status", state, fmt.Sprintf("status %q, locked %v", status, locked), "expected the user %s to be %s; the administrator sees status %q, locked %v", name, state, status, locked)
+			return mismatch(nil, "the user's status", state, fmt.Sprintf("status %q, locked %v", status, locked), "expected the user %s to be %s; the administrator sees status %q, locked %v", name, state, status, locked)
 		}
 		return nil
 	})
@@ -232,12 +220,12 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/teams/" + g.id})
+		t, err := w.admin.team(w.ctx, g.id)
 		if err != nil {
-			return err
+			return fmt.Errorf("expected the administrator to see the team %s: %w", name, err)
 		}
-		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != state {
-			return mismatch(ex, "status", strconv.Quote(state), valueOrStatus(ex, ex.Get("status")), "expected the team %s to be %s, got %q", name, state, got)
+		if t.Status != state {
+			return mismatch(nil, "status", strconv.Quote(state), strconv.Quote(t.Status), "expected the team %s to be %s, got %q", name, state, t.Status)
 		}
 		return nil
 	})
@@ -250,33 +238,38 @@ func (r reg) keeper() {
 		if err != nil {
 			return err
 		}
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/teams/" + g.id})
+		t, err := w.admin.team(w.ctx, g.id)
 		if err != nil {
-			return err
+			return fmt.Errorf("expected the administrator to see the team %s: %w", gname, err)
 		}
-		got := ex.Get(fmt.Sprintf(`members.#(user_id=="%s").status`, u.id))
-		if ex.Status != http.StatusOK || got.String() != state {
-			return mismatch(ex, "the membership's status", strconv.Quote(state), valueOrStatus(ex, got), "expected %s's membership in %s to be %s, got %s", uname, gname, state, orAbsent(got))
+		got := "(absent)"
+		for _, m := range t.Members {
+			if m.UserID == u.id {
+				got = strconv.Quote(m.Status)
+			}
+		}
+		if got != strconv.Quote(state) {
+			return mismatch(nil, "the membership's status", strconv.Quote(state), got, "expected %s's membership in %s to be %s, got %s", uname, gname, state, got)
 		}
 		return nil
 	})
 	r.s0(`^an administrator sees the endpoint active$`, func(w *World) error {
-		ex, err := w.admin.cl.Do(w.ctx, scimclient.Request{Method: http.MethodGet, Path: "/nodes/" + w.nodeID + "/scim"})
+		e, err := w.admin.endpoint(w.ctx, w.nodeID)
 		if err != nil {
-			return err
+			return fmt.Errorf("expected the administrator to see the endpoint: %w", err)
 		}
-		if got := ex.Get("status").String(); ex.Status != http.StatusOK || got != "active" {
-			return mismatch(ex, "status", `"active"`, valueOrStatus(ex, ex.Get("status")), "expected the endpoint to be active, got %q", got)
+		if e.Status != "active" {
+			return mismatch(nil, "status", `"active"`, strconv.Quote(e.Status), "expected the endpoint to be active, got %q", e.Status)
 		}
 		return nil
 	})
 	r.s1(`^the administrator is refused with status (\d+)$`, func(w *World, code string) error {
-		ex, err := w.answer()
-		if err != nil {
-			return err
+		r := w.adminRefusal
+		if r == nil {
+			return failf(nil, "expected the administrator to be refused with status %s; the action succeeded", code)
 		}
-		if fmt.Sprint(ex.Status) != code {
-			return badStatus(ex, code, "expected the admin API to refuse with %s, got %d", code, ex.Status)
+		if strconv.Itoa(r.Status) != code {
+			return failf(nil, "expected the administrator to be refused with status %s, got %d (%s)", code, r.Status, r.Reason)
 		}
 		return nil
 	})
@@ -299,4 +292,15 @@ func (r reg) keeper() {
 		}
 		return nil
 	})
+}
+
+// adminAct keeps an administrator's refusal of a When action for the Then
+// steps; other errors fail the step.
+func (w *World) adminAct(err error) error {
+	var r *AdminRefusal
+	if errors.As(err, &r) {
+		w.adminRefusal = r
+		return nil
+	}
+	return err
 }

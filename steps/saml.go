@@ -160,10 +160,7 @@ func (w *World) samlSetup(persona string) error {
 	if s.node == "" && w.nodeID != "" { // @own-node / @own-enterprise: SSO on that node
 		s.node = w.nodeID
 		node := s.node
-		w.atEnd(func(ctx context.Context) error {
-			_, err := w.admin.do(ctx, http.MethodDelete, "/nodes/"+node+"/sso", nil)
-			return err
-		})
+		w.atEnd(func(ctx context.Context) error { return w.admin.removeSSO(ctx, node) })
 	}
 	if s.node == "" {
 		tn, err := w.cfg.targetNode(ctx)
@@ -188,12 +185,12 @@ func (w *World) samlSetup(persona string) error {
 		// (Entra ID's default) lets the node accept either signature
 		set["sign_policy"] = "either"
 	}
-	ex, err := w.admin.do(ctx, http.MethodPut, "/nodes/"+s.node+"/sso", set)
+	ans, err := w.admin.configureSSO(ctx, s.node, set)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal([]byte(ex.Get("sp").Raw), &s.sp); err != nil || s.sp.Metadata == "" {
-		return failf(ex, "the SSO configuration has no sp URLs")
+	if err := json.Unmarshal(ans.SP, &s.sp); err != nil || s.sp.Metadata == "" {
+		return failf(nil, "the administrator's SSO configuration of node %s has no sp URLs", s.node)
 	}
 	spmd, err := w.fetch(s.sp.Metadata)
 	if err != nil {
@@ -257,7 +254,7 @@ func (w *World) ssoSet(change map[string]any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.admin.do(w.ctx, http.MethodPut, "/nodes/"+s.node+"/sso", change)
+	_, err = w.admin.configureSSO(w.ctx, s.node, change)
 	return err
 }
 
@@ -434,17 +431,13 @@ func (w *World) countUsers(email string) (map[string]any, int, error) {
 }
 
 func (w *World) adminUser(email string) (map[string]any, int, error) {
-	ex, err := w.admin.do(w.ctx, http.MethodGet, "/users?email="+url.QueryEscape(email), nil)
-	if err != nil {
+	us, err := w.admin.findUsers(w.ctx, email)
+	if err != nil || len(us) == 0 {
 		return nil, 0, err
 	}
-	n := int(ex.Get("users.#").Int())
-	if n == 0 {
-		return nil, 0, nil
-	}
-	var u map[string]any
-	_ = json.Unmarshal([]byte(ex.Get("users.0").Raw), &u)
-	return u, n, nil
+	u0 := us[0]
+	u := map[string]any{"id": u0.ID, "email": u0.Email, "status": u0.Status, "locked": u0.Locked, "node_id": u0.NodeID, "role_id": u0.RoleID}
+	return u, len(us), nil
 }
 
 func (w *World) lockUser(name string) error {
@@ -672,15 +665,15 @@ func (w *World) expectJITUser(name string) error {
 		return fmt.Errorf("no user %s was created: %v", name, err)
 	}
 	s := w.sso()
-	ex, err := w.admin.do(w.ctx, http.MethodGet, "/nodes/"+s.node, nil)
+	nd, err := w.admin.node(w.ctx, s.node)
 	if err != nil {
 		return err
 	}
-	if fmt.Sprint(u["status"]) != "active" || fmt.Sprint(u["node_id"]) != s.node || fmt.Sprint(u["role_id"]) != ex.Get("default_role_id").String() {
-		return mismatch(ex, "the JIT user "+name, fmt.Sprintf("status active, node %s, role %s", s.node, ex.Get("default_role_id").String()),
+	if fmt.Sprint(u["status"]) != "active" || fmt.Sprint(u["node_id"]) != s.node || fmt.Sprint(u["role_id"]) != nd.DefaultRoleID {
+		return mismatch(nil, "the JIT user "+name, fmt.Sprintf("status active, node %s, role %s", s.node, nd.DefaultRoleID),
 			fmt.Sprintf("status %v, node %v, role %v", u["status"], u["node_id"], u["role_id"]),
 			"user %s: status %v node %v role %v; want active, node %s, role %s", name, u["status"], u["node_id"],
-			u["role_id"], s.node, ex.Get("default_role_id").String())
+			u["role_id"], s.node, nd.DefaultRoleID)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (w *World) vendorSetup(persona string) error {
 // SP, or without the provkit admin API.
 func (w *World) needAdmin(what string) error {
 	if w.cfg.SP != nil || w.admin == nil {
-		return skipError{"needs the provkit admin API to " + what + " (a vendor SP is configured by its own administrator)"}
+		return skipError{"needs an administrator (--admin-url, --admin-exec) to " + what + " (a vendor SP is configured by its own administrator)"}
 	}
 	return nil
 }

@@ -28,7 +28,9 @@ type World struct {
 	rec   *scimclient.Recorder
 	ep    Endpoint           // the SCIM endpoint this scenario talks to
 	c     *scimclient.Client // SCIM client for ep
-	admin *admin             // nil without an admin API
+	admin *admin             // nil without an administrator
+	// adminRefusal is the administrator's refusal of the When action
+	adminRefusal *AdminRefusal
 
 	// own node / enterprise (admin-created), when the scenario has one
 	nodeID, enterpriseID string
@@ -88,9 +90,7 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 		w.scope = fmt.Sprintf("pk%s-%d", cfg.RunID, cfg.seq.Add(1))
 		w.ep = cfg.Target
 		w.c = cfg.client(w.ep, w.rec)
-		if cfg.Admin != nil {
-			w.admin = &admin{cfg: cfg, cl: cfg.adminClient(w.rec)}
-		}
+		w.admin = cfg.adminFor(w.rec)
 		ctx = context.WithValue(ctx, worldKey{}, w)
 		w.ctx = ctx
 		return ctx, nil
@@ -195,16 +195,16 @@ func (w *World) prepare() error {
 		}
 	}
 	if w.has("@needs-sp") && w.admin == nil && w.cfg.SP == nil {
-		return skipError{"needs a SAML service provider: the provkit admin API to configure one (--admin-url) or a vendor's (--sp-metadata)"}
+		return skipError{"needs a SAML service provider: an administrator to configure one (--admin-url, --admin-exec, --admin-manual) or a vendor's (--sp-metadata)"}
 	}
 	if w.has("@needs-admin") || w.has("@own-node") || w.has("@own-enterprise") {
 		if w.admin == nil {
-			return skipError{"needs the provkit admin API, and none was given (--admin-url, --admin-token)"}
+			return skipError{noAdminReason}
 		}
 	}
 	if w.has("@needs-other-node") {
 		if w.cfg.Other == nil && w.admin == nil {
-			return skipError{"needs a node in another enterprise: give the admin API (--admin-url) so the suite can create one"}
+			return skipError{"needs a node in another enterprise: give --other-target and --other-token, or an administrator (--admin-url, --admin-exec) so the suite can create one"}
 		}
 		if _, err := w.cfg.otherEndpoint(ctx); err != nil {
 			return err

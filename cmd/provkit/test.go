@@ -26,20 +26,25 @@ const (
 	tokenEnv            = "PROVKIT_TOKEN"
 	adminURLEnv         = "PROVKIT_ADMIN_URL"
 	targetAdminTokenEnv = "PROVKIT_ADMIN_TOKEN"
+	otherTokenEnv       = "PROVKIT_OTHER_TOKEN"
 	reportDirEnv        = "PROVKIT_REPORT_DIR"
 )
 
 type testFlags struct {
 	targetFlags
-	tags, profile string
-	formats       stringList
-	concurrency   int
-	strict        bool
-	verbose       bool
-	expect        string
-	writeExpect   string
-	sp            spFlags
-	reportDir     string
+	adminExec               string
+	adminTimeout            time.Duration
+	adminManual             bool
+	otherTarget, otherToken string
+	tags, profile           string
+	formats                 stringList
+	concurrency             int
+	strict                  bool
+	verbose                 bool
+	expect                  string
+	writeExpect             string
+	sp                      spFlags
+	reportDir               string
 }
 
 // testHooks let tests reach into a run: reference faults for the bundled
@@ -47,6 +52,16 @@ type testFlags struct {
 type testHooks struct {
 	faults     []string
 	configured func(*harness.Config)
+	// tty says whether f is a terminal (default: a character device).
+	tty func(f *os.File) bool
+}
+
+func (h testHooks) isTTY(f *os.File) bool {
+	if h.tty != nil {
+		return h.tty(f)
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // stringList is a repeatable string flag.
@@ -59,6 +74,11 @@ func testFlagSet(f *testFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	f.register(fs, "SCIM base `URL` to test", "the bundled reference server",
 		"the target's provkit admin API `URL`, ending in /admin/v1")
+	fs.StringVar(&f.adminExec, "admin-exec", "", "admin driver `command` run once per administrator's action, JSON on stdin and stdout (docs/admin-api.md); the admin URL and token reach it as $PROVKIT_ADMIN_URL and $PROVKIT_ADMIN_TOKEN")
+	fs.DurationVar(&f.adminTimeout, "admin-timeout", steps.DefaultAdminExecTimeout, "how long one --admin-exec action may take (`duration`)")
+	fs.BoolVar(&f.adminManual, "admin-manual", false, "exploratory runs: print each administrator's action and wait for Enter (needs a terminal; refused in CI)")
+	fs.StringVar(&f.otherTarget, "other-target", "", "SCIM base `URL` of a node in another enterprise, for the cross-enterprise scenarios (default: one the administrator creates)")
+	fs.StringVar(&f.otherToken, "other-token", "", "bearer `token` of --other-target (default: $"+otherTokenEnv+")")
 	fs.StringVar(&f.tags, "tags", "", "tag `expression` selecting scenarios (Cucumber's syntax), e.g. '@must and not @large'; godog's '@must && ~@large' works too")
 	fs.StringVar(&f.profile, "profile", harness.DefaultProfile, "`profile`: keeper (Keeper's documented behaviour) or rfc7644 (generic SCIM 2.0)")
 	fs.Var(&f.formats, "format", "`name[:path]`, repeatable: godog's pretty, progress or events on the console; junit:FILE and cucumber:FILE (provkit's own writers, as --report-dir)")
@@ -82,8 +102,12 @@ Without --target it starts the bundled reference server on a throwaway
 database and tests that. With --target URL --token T it tests any SCIM base
 URL (for Keeper-like servers: .../api/rest/scim/v2/{node_id}). Scenarios that
 need an administrator (approving the queue, rotating the token, reading a
-user's state) use the provkit admin API given by --admin-url and
---admin-token (docs/admin-api.md); without it they are skipped, saying why.
+user's state, configuring SAML SSO) need one of: the provkit admin API
+(--admin-url, --admin-token), an admin driver program (--admin-exec CMD: one
+run per action, JSON on stdin and stdout, secrets in its environment), or a
+person at the terminal (--admin-manual). Without one they are skipped, saying
+why (docs/admin-api.md, "Admin drivers"). --other-target and --other-token
+name a node in another enterprise for the cross-enterprise scenarios.
 
 It checks the target and token first, prints a live progress line on
 stderr, and closes with a summary by area and the failed scenarios. With
@@ -99,6 +123,7 @@ Examples:
   provkit test --target https://scim.example.com/api/rest/scim/v2/42 --token "$TOKEN" --profile keeper
   provkit test --tags '@must and not @large' --format pretty --format junit:out.xml --format cucumber:out.json
   provkit test --target "$URL" --token "$TOKEN" --report-dir provkit-report
+  provkit test --target "$URL" --token "$TOKEN" --admin-exec ./examples/admin-driver-keeper/keeper-admin-driver
   provkit test --target "$SCIM_URL" --token "$TOKEN" --tags '@saml or @jit' --sp-metadata https://sp.example/saml/metadata \
     --sp-login-url https://sp.example/saml/login --sp-session-url https://sp.example/api/me --idp-key-file idp.pem
 
@@ -146,8 +171,23 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	if f.concurrency < 1 {
 		return usageError(stderr, "test", "--concurrency must be at least 1")
 	}
-	if f.adminURL != "" && f.adminToken == "" {
+	if f.adminURL != "" && f.adminToken == "" && f.adminExec == "" {
 		return usageError(stderr, "test", "--admin-url needs --admin-token (or $%s)", targetAdminTokenEnv)
+	}
+	if f.adminExec != "" && f.adminManual {
+		return usageError(stderr, "test", "give one of --admin-exec and --admin-manual")
+	}
+	if f.adminManual && !hooks.isTTY(os.Stdin) {
+		return usageError(stderr, "test", "--admin-manual needs a terminal to wait at (standard input is not one): in CI use --admin-url or --admin-exec")
+	}
+	if f.otherToken == "" {
+		f.otherToken = getenv(otherTokenEnv)
+	}
+	if (f.otherTarget == "") != (f.otherToken == "") {
+		return usageError(stderr, "test", "--other-target and --other-token (or $%s) go together", otherTokenEnv)
+	}
+	if f.adminTimeout <= 0 {
+		return usageError(stderr, "test", "--admin-timeout must be positive")
 	}
 	if err := f.sp.check(fs, f.target); err != nil {
 		return usageError(stderr, "test", "%v", err)
@@ -193,6 +233,30 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 			cfg.Admin = &steps.Endpoint{URL: strings.TrimRight(f.adminURL, "/"), Token: f.adminToken}
 		}
 	}
+	if f.otherTarget != "" {
+		cfg.Other = &steps.Endpoint{URL: strings.TrimRight(f.otherTarget, "/"), Token: f.otherToken}
+	}
+	switch {
+	case f.adminExec != "":
+		// the driver is the administrator: the admin API (the bundled one,
+		// or --admin-url) reaches it only through its environment
+		var env []string
+		if cfg.Admin != nil {
+			env = append(env, "PROVKIT_ADMIN_URL="+cfg.Admin.URL, targetAdminTokenEnv+"="+cfg.Admin.Token)
+		} else if f.adminToken != "" {
+			env = append(env, targetAdminTokenEnv+"="+f.adminToken)
+		}
+		env = append(env, "PROVKIT_TARGET="+cfg.Target.URL)
+		cfg.AdminSecrets = append(cfg.AdminSecrets, f.adminToken)
+		if cfg.Admin != nil {
+			cfg.AdminSecrets = append(cfg.AdminSecrets, cfg.Admin.Token)
+		}
+		cfg.AdminDriver = &steps.AdminExec{Command: f.adminExec, Env: env, Timeout: f.adminTimeout}
+		cfg.Admin = nil
+	case f.adminManual:
+		cfg.AdminDriver = &steps.AdminManual{In: os.Stdin, Out: stderr}
+		cfg.Admin = nil
+	}
 
 	if f.sp.metadata != "" {
 		sp, stopIdP, err := f.sp.start(ctx, stderr)
@@ -224,8 +288,8 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 		return exitFail
 	}
 	res.Summary(stdout)
-	if cfg.Admin == nil {
-		fmt.Fprintln(stdout, "(no admin API: give --admin-url and --admin-token to run the administrator's scenarios)")
+	if cfg.Admin == nil && cfg.AdminDriver == nil {
+		fmt.Fprintln(stdout, "(no administrator: give --admin-url and --admin-token, --admin-exec or --admin-manual to run the administrator's scenarios)")
 	}
 	if f.writeExpect != "" {
 		if err := writeExpectations(f.writeExpect, res); err != nil {
@@ -354,6 +418,11 @@ func runSecrets(cfg harness.Config) []string {
 	for _, ep := range []*steps.Endpoint{cfg.Admin, cfg.Other} {
 		if ep != nil {
 			secrets = append(secrets, ep.Token)
+		}
+	}
+	for _, s := range cfg.AdminSecrets {
+		if s != "" {
+			secrets = append(secrets, s)
 		}
 	}
 	return secrets

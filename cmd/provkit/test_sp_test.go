@@ -107,7 +107,7 @@ func TestTestCommandVendorSP(t *testing.T) {
 	t.Logf("vendor SP: %d passed, %d failed, %d skipped", passed, failed, skipped)
 	require.Zero(t, failed)
 	require.GreaterOrEqual(t, passed, 25, "the attacks and the IdP-initiated sign-in must run against a vendor SP")
-	require.Contains(t, stdout, "needs the provkit admin API to change the service provider's settings")
+	require.Contains(t, stdout, "needs an administrator (--admin-url, --admin-exec) to change the service provider's settings")
 }
 
 // Against a vendor SP trusting any persona, the attacks run (none is skipped

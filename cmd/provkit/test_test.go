@@ -98,7 +98,7 @@ func TestTestCommandRefusedTokenFromEnv(t *testing.T) {
 	assert.Equal(t, exitFail, code, stderr)
 	assert.Contains(t, stdout, "Failed (")
 	assert.Contains(t, stdout, "FAILED")
-	assert.Contains(t, stdout, "no admin API")
+	assert.Contains(t, stdout, "no administrator")
 }
 
 // ---- --report-dir ----

@@ -53,6 +53,12 @@ type Config struct {
 	Target steps.Endpoint
 	// Admin is the provkit admin API; nil: admin-dependent scenarios skip.
 	Admin *steps.Endpoint
+	// AdminDriver, when set, is the administrator instead of Admin: an
+	// admin driver program (*steps.AdminExec) or a person (*steps.AdminManual).
+	AdminDriver steps.AdminTransport
+	// AdminSecrets are the driver's secrets (its admin token), redacted
+	// from the reports.
+	AdminSecrets []string
 	// Other is a SCIM endpoint of a node in another enterprise (optional).
 	Other *steps.Endpoint
 	// Profile is "keeper" (default) or "rfc7644".
@@ -504,7 +510,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	prog := newProgress(cfg.Progress, len(selected))
 	var mu sync.Mutex
-	scfg := &steps.Config{Target: cfg.Target, Admin: cfg.Admin, Other: cfg.Other, Strict: cfg.Strict, RunID: cfg.RunID,
+	scfg := &steps.Config{Target: cfg.Target, Admin: cfg.Admin, AdminDriver: cfg.AdminDriver, Secrets: cfg.AdminSecrets, Other: cfg.Other, Strict: cfg.Strict, RunID: cfg.RunID,
 		KeepData: cfg.KeepData, HTTP: cfg.HTTP, SP: cfg.SP, IdPPersona: cfg.IdPPersona,
 		Report: func(sc *godog.Scenario, o steps.Outcome) {
 			s := cat[key{sc.Uri, sc.Name}]
