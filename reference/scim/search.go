@@ -152,13 +152,13 @@ func (a *API) searchRoot(q *request) {
 			q.fail(err)
 			return
 		}
+		teams, err := a.svc.Store().UsersTeams(q.ctx, userIDs(users))
+		if err != nil {
+			q.fail(err)
+			return
+		}
 		for _, u := range users {
-			teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
-			if err != nil {
-				q.fail(err)
-				return
-			}
-			if m := userMap(u, teams, q.base); pu.filter == nil || filter.Match(pu.filter, schema.UserType, m) {
+			if m := userMap(u, teams[u.ID], q.base); pu.filter == nil || filter.Match(pu.filter, schema.UserType, m) {
 				maps = append(maps, m)
 			}
 		}

@@ -713,6 +713,8 @@ func testNotFound(x *suite) {
 		expect(t, err == nil && len(ms) == 0, "%s: TeamMembers(missing) = %v, %v", where, ms, err)
 		uts, err := r.UserTeams(ctx, missingID)
 		expect(t, err == nil && len(uts) == 0, "%s: UserTeams(missing) = %v, %v", where, uts, err)
+		muts, err := r.UsersTeams(ctx, []int64{missingID})
+		expect(t, err == nil && len(muts) == 0, "%s: UsersTeams(missing) = %v, %v", where, muts, err)
 		pts, err := r.PendingTeams(ctx, missingID)
 		expect(t, err == nil && len(pts) == 0, "%s: PendingTeams(missing) = %v, %v", where, pts, err)
 		pms, err := r.PendingMemberships(ctx, missingID)
@@ -1089,6 +1091,12 @@ func testMembership(x *suite) {
 		teams, err = r.UserTeams(x.ctx, uc.ID)
 		noErr(t, where+": UserTeams of c", err)
 		equal(t, where+": UserTeams of c", teams, []store.UserTeam{{TeamID: t1.ID, DisplayName: "Beta", NodeID: w.N1.ID, Status: active}})
+		many, err := r.UsersTeams(x.ctx, []int64{uc.ID, ua.ID, missingID})
+		noErr(t, where+": UsersTeams", err)
+		ta, _ := r.UserTeams(x.ctx, ua.ID)
+		equal(t, where+": UsersTeams (each by team ID, none for a missing user)", many, map[int64][]store.UserTeam{ua.ID: ta, uc.ID: teams})
+		none, err := r.UsersTeams(x.ctx, nil)
+		expect(t, err == nil && len(none) == 0, "%s: UsersTeams(none) = %v, %v", where, none, err)
 	})
 
 	// A member's email change shows in TeamMembers; a team's name in UserTeams.
