@@ -307,20 +307,18 @@ func (a *API) listGroups(q *request) {
 	// Filtered or sorted: the filter may name members, so evaluate on the
 	// full representation only when it does; otherwise members stay unread.
 	needMembers := p.filter != nil && filterNames(p.filter, "members") || p.sortBy != "" && rt.Wants([]string{p.sortBy}, nil, "members")
+	var members map[string][]store.Member
+	if needMembers {
+		if members, err = st.TeamsMembers(q.ctx, teamIDs(teams)); err != nil {
+			q.fail(err)
+			return
+		}
+	}
 	maps := make([]map[string]any, 0, len(teams))
 	byID := make(map[string]directory.Team, len(teams))
 	for _, t := range teams {
-		var ms []store.Member
-		if needMembers {
-			if ms, err = st.TeamMembers(q.ctx, t.ID); gone(err) {
-				continue
-			} else if err != nil {
-				q.fail(err)
-				return
-			}
-		}
 		byID[t.ID] = t
-		m := teamMap(t, ms, needMembers, q.base)
+		m := teamMap(t, members[t.ID], needMembers, q.base)
 		if p.filter != nil && !filter.Match(p.filter, rt, m) {
 			continue
 		}
@@ -396,4 +394,13 @@ func (a *API) teamCandidates(q *request, e filter.Expr) ([]directory.Team, error
 // raced its delete leaves it out rather than failing.
 func gone(err error) bool {
 	return err != nil && (errors.Is(err, store.ErrNotFound) || directory.KindOf(err) == directory.KindNotFound)
+}
+
+// teamIDs returns the IDs of teams.
+func teamIDs(teams []directory.Team) []string {
+	ids := make([]string, len(teams))
+	for i, t := range teams {
+		ids[i] = t.ID
+	}
+	return ids
 }

@@ -168,6 +168,11 @@ func (a *API) userJSON(ctx context.Context, u directory.User, base string) ([]by
 	if err != nil {
 		return nil, err
 	}
+	return a.renderUser(u, teams, base)
+}
+
+// renderUser renders u with its teams and caches the rendering.
+func (a *API) renderUser(u directory.User, teams []store.UserTeam, base string) ([]byte, error) {
 	body, err := json.Marshal(userMap(u, teams, base))
 	if err != nil {
 		return nil, err
@@ -182,7 +187,9 @@ func (a *API) userJSON(ctx context.Context, u directory.User, base string) ([]by
 
 // cachedPage returns the cached renderings of a page of resources, taking
 // the cache's lock once for the page and rendering only what is stale.
-func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, key func(R) (K, int64), base string, render func(R) ([]byte, error)) ([][]byte, error) {
+// prepare, if not nil, is given the stale items before any is rendered (to
+// read what they need in one query).
+func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, key func(R) (K, int64), base string, prepare func([]R) error, render func(R) ([]byte, error)) ([][]byte, error) {
 	out := make([][]byte, len(items))
 	stale := false
 	a.cache.mu.RLock()
@@ -197,6 +204,17 @@ func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, k
 	a.cache.mu.RUnlock()
 	if !stale {
 		return out, nil
+	}
+	if prepare != nil {
+		var todo []R
+		for i, it := range items {
+			if out[i] == nil {
+				todo = append(todo, it)
+			}
+		}
+		if err := prepare(todo); err != nil {
+			return nil, err
+		}
 	}
 	left := 0
 	for i, it := range items {
@@ -221,8 +239,22 @@ func cachedPage[K comparable, R any](a *API, cache map[K]*rendered, items []R, k
 
 // usersJSON renders a page of users (see cachedPage).
 func (a *API) usersJSON(ctx context.Context, users []directory.User, base string) ([][]byte, error) {
+	var teams map[int64][]store.UserTeam
+	prepare := func(stale []directory.User) (err error) {
+		teams, err = a.svc.Store().UsersTeams(ctx, userIDs(stale))
+		return err
+	}
 	return cachedPage(a, a.cache.users, users, func(u directory.User) (int64, int64) { return u.ID, u.Version }, base,
-		func(u directory.User) ([]byte, error) { return a.userJSON(ctx, u, base) })
+		prepare, func(u directory.User) ([]byte, error) { return a.renderUser(u, teams[u.ID], base) })
+}
+
+// userIDs returns the IDs of users.
+func userIDs(users []directory.User) []int64 {
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
 }
 
 // teamJSONNoMembers returns the cached rendering of t without members.
@@ -248,7 +280,7 @@ func (a *API) teamJSONNoMembers(t directory.Team, base string) ([]byte, error) {
 // teamsJSONNoMembers renders a page of teams without members (see cachedPage).
 func (a *API) teamsJSONNoMembers(teams []directory.Team, base string) ([][]byte, error) {
 	return cachedPage(a, a.cache.teams, teams, func(t directory.Team) (string, int64) { return t.ID, t.Version }, base,
-		func(t directory.Team) ([]byte, error) { return a.teamJSONNoMembers(t, base) })
+		nil, func(t directory.Team) ([]byte, error) { return a.teamJSONNoMembers(t, base) })
 }
 
 func (a *API) forgetUser(id int64) {

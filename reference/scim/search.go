@@ -2,7 +2,6 @@ package scim
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"github.com/provkit/provkit/reference/scim/filter"
 	"github.com/provkit/provkit/reference/scim/schema"
 	"github.com/provkit/provkit/reference/scim/scimerr"
-	"github.com/provkit/provkit/reference/store"
 )
 
 // SearchRequestURN is the schema of a POST /.search body (RFC 7644 §3.4.3).
@@ -155,13 +153,13 @@ func (a *API) searchRoot(q *request) {
 			q.fail(err)
 			return
 		}
+		teams, err := a.svc.Store().UsersTeams(q.ctx, userIDs(users))
+		if err != nil {
+			q.fail(err)
+			return
+		}
 		for _, u := range users {
-			teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
-			if err != nil {
-				q.fail(err)
-				return
-			}
-			if m := userMap(u, teams, q.base); pu.filter == nil || filter.Match(pu.filter, schema.UserType, m) {
+			if m := userMap(u, teams[u.ID], q.base); pu.filter == nil || filter.Match(pu.filter, schema.UserType, m) {
 				maps = append(maps, m)
 			}
 		}
@@ -174,16 +172,13 @@ func (a *API) searchRoot(q *request) {
 			q.fail(err)
 			return
 		}
+		members, err := a.svc.Store().TeamsMembers(q.ctx, teamIDs(teams))
+		if err != nil {
+			q.fail(err)
+			return
+		}
 		for _, t := range teams {
-			ms, err := a.svc.Store().TeamMembers(q.ctx, t.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				continue // deleted since it was listed
-			}
-			if err != nil {
-				q.fail(err)
-				return
-			}
-			if m := teamMap(t, ms, true, q.base); pg.filter == nil || filter.Match(pg.filter, schema.GroupType, m) {
+			if m := teamMap(t, members[t.ID], true, q.base); pg.filter == nil || filter.Match(pg.filter, schema.GroupType, m) {
 				maps = append(maps, m)
 			}
 		}

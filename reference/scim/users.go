@@ -564,17 +564,14 @@ func (a *API) listUsers(q *request) {
 		q.fail(err)
 		return
 	}
+	teams, err := st.UsersTeams(q.ctx, userIDs(users))
+	if err != nil {
+		q.fail(err)
+		return
+	}
 	maps := make([]map[string]any, 0, len(users))
 	for _, u := range users {
-		teams, err := st.UserTeams(q.ctx, u.ID)
-		if gone(err) {
-			continue
-		}
-		if err != nil {
-			q.fail(err)
-			return
-		}
-		m := userMap(u, teams, q.base)
+		m := userMap(u, teams[u.ID], q.base)
 		if p.filter != nil && !filter.Match(p.filter, rt, m) {
 			continue
 		}

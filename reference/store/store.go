@@ -101,8 +101,14 @@ type Reader interface {
 	FindTeams(ctx context.Context, q TeamQuery) (teams []directory.Team, total int, err error)
 
 	GetMembership(ctx context.Context, teamID string, userID int64) (directory.Membership, error)
-	TeamMembers(ctx context.Context, teamID string) ([]Member, error)                           // by user ID
-	UserTeams(ctx context.Context, userID int64) ([]UserTeam, error)                            // by team ID
+	TeamMembers(ctx context.Context, teamID string) ([]Member, error) // by user ID
+	UserTeams(ctx context.Context, userID int64) ([]UserTeam, error)  // by team ID
+	// TeamsMembers is TeamMembers for many teams in one read: the members of
+	// each of teamIDs that has any, each list by user ID.
+	TeamsMembers(ctx context.Context, teamIDs []string) (map[string][]Member, error)
+	// UsersTeams is UserTeams for many users in one read: the teams of each
+	// of userIDs that has any, each list by team ID (a missing user has none).
+	UsersTeams(ctx context.Context, userIDs []int64) (map[int64][]UserTeam, error)
 	PendingTeams(ctx context.Context, enterpriseID int64) ([]directory.Team, error)             // by ID
 	PendingMemberships(ctx context.Context, enterpriseID int64) ([]directory.Membership, error) // by team ID, user ID
 

@@ -380,6 +380,36 @@ func (s *Store) UserTeams(_ context.Context, userID int64) ([]store.UserTeam, er
 	return out, nil
 }
 
+// TeamsMembers implements store.Reader: TeamMembers for each of teamIDs.
+func (s *Store) TeamsMembers(ctx context.Context, teamIDs []string) (map[string][]store.Member, error) {
+	out := make(map[string][]store.Member)
+	for _, id := range teamIDs {
+		ms, err := s.TeamMembers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) > 0 {
+			out[id] = ms
+		}
+	}
+	return out, nil
+}
+
+// UsersTeams implements store.Reader: UserTeams for each of userIDs.
+func (s *Store) UsersTeams(ctx context.Context, userIDs []int64) (map[int64][]store.UserTeam, error) {
+	out := make(map[int64][]store.UserTeam)
+	for _, id := range userIDs {
+		uts, err := s.UserTeams(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(uts) > 0 {
+			out[id] = uts
+		}
+	}
+	return out, nil
+}
+
 // PendingTeams implements store.Reader: the enterprise's pending teams, by ID.
 func (s *Store) PendingTeams(_ context.Context, enterpriseID int64) ([]directory.Team, error) {
 	s.mu.RLock()

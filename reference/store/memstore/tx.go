@@ -414,6 +414,14 @@ func (t *tx) UserTeams(ctx context.Context, userID int64) ([]store.UserTeam, err
 	return t.in.UserTeams(ctx, userID)
 }
 
+func (t *tx) TeamsMembers(ctx context.Context, teamIDs []string) (map[string][]store.Member, error) {
+	return t.in.TeamsMembers(ctx, teamIDs)
+}
+
+func (t *tx) UsersTeams(ctx context.Context, userIDs []int64) (map[int64][]store.UserTeam, error) {
+	return t.in.UsersTeams(ctx, userIDs)
+}
+
 func (t *tx) PendingTeams(ctx context.Context, enterpriseID int64) ([]directory.Team, error) {
 	return t.in.PendingTeams(ctx, enterpriseID)
 }

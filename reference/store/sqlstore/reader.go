@@ -343,6 +343,19 @@ const (
 		WHERE m.team_id = ? ORDER BY m.user_id`
 	qUserTeams = `SELECT m.team_id, t.display_name, t.node_id, m.status FROM memberships m JOIN teams t ON t.id = m.team_id
 		WHERE m.user_id = ? ORDER BY m.team_id`
+	// qTeamsMembers is qTeamMembers for a set of teams (see qUsersTeams).
+	qTeamsMembersSQLite = `SELECT m.team_id, m.user_id, u.email, m.status FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.team_id IN (SELECT value FROM json_each(?)) ORDER BY m.team_id, m.user_id`
+	qTeamsMembersPostgres = `SELECT m.team_id, m.user_id, u.email, m.status FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.team_id = ANY(?::text[]) ORDER BY m.team_id, m.user_id`
+	// qUsersTeams is qUserTeams for a set of users: the ? is a JSON array
+	// of IDs on SQLite, a bigint[] on PostgreSQL (see usersTeamsQuery).
+	qUsersTeamsSQLite = `SELECT m.user_id, m.team_id, t.display_name, t.node_id, m.status FROM memberships m
+		JOIN teams t ON t.id = m.team_id
+		WHERE m.user_id IN (SELECT value FROM json_each(?)) ORDER BY m.user_id, m.team_id`
+	qUsersTeamsPostgres = `SELECT m.user_id, m.team_id, t.display_name, t.node_id, m.status FROM memberships m
+		JOIN teams t ON t.id = m.team_id
+		WHERE m.user_id = ANY(?::bigint[]) ORDER BY m.user_id, m.team_id`
 	// The pending status is a literal so that SQLite uses the partial indexes.
 	qPendingTeams = `SELECT ` + teamCols + ` FROM teams WHERE enterprise_id = ? AND status = '` +
 		string(directory.TeamPending) + `' ORDER BY id`
@@ -626,6 +639,76 @@ func (r *reader) UserTeams(ctx context.Context, userID int64) ([]store.UserTeam,
 		return nil, r.fail(fmt.Sprintf("teams of user %d", userID), err)
 	}
 	return ts, nil
+}
+
+// TeamsMembers returns the members of each of teamIDs, each list by user
+// ID, in one query whatever the number of teams.
+func (r *reader) TeamsMembers(ctx context.Context, teamIDs []string) (map[string][]store.Member, error) {
+	out := make(map[string][]store.Member)
+	if len(teamIDs) == 0 {
+		return out, nil
+	}
+	query, arg := qTeamsMembersPostgres, any(teamIDs)
+	if r.d.name == "sqlite" {
+		b, err := json.Marshal(teamIDs)
+		if err != nil {
+			return nil, err
+		}
+		query, arg = qTeamsMembersSQLite, string(b)
+	}
+	type row struct {
+		tid string
+		m   store.Member
+	}
+	rs, err := all(ctx, r, query, []any{arg}, func(rows *sql.Rows) (row, error) {
+		var x row
+		var status string
+		err := rows.Scan(&x.tid, &x.m.UserID, &x.m.Email, &status)
+		x.m.Status = directory.MembershipStatus(status)
+		return x, err
+	})
+	if err != nil {
+		return nil, r.fail(fmt.Sprintf("members of %d teams", len(teamIDs)), err)
+	}
+	for _, x := range rs {
+		out[x.tid] = append(out[x.tid], x.m)
+	}
+	return out, nil
+}
+
+// UsersTeams returns the teams of each of userIDs, each list by team ID,
+// in one query whatever the number of users.
+func (r *reader) UsersTeams(ctx context.Context, userIDs []int64) (map[int64][]store.UserTeam, error) {
+	out := make(map[int64][]store.UserTeam)
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	query, arg := qUsersTeamsPostgres, any(userIDs)
+	if r.d.name == "sqlite" {
+		b, err := json.Marshal(userIDs)
+		if err != nil {
+			return nil, err
+		}
+		query, arg = qUsersTeamsSQLite, string(b)
+	}
+	type row struct {
+		uid int64
+		t   store.UserTeam
+	}
+	rs, err := all(ctx, r, query, []any{arg}, func(rows *sql.Rows) (row, error) {
+		var x row
+		var status string
+		err := rows.Scan(&x.uid, &x.t.TeamID, &x.t.DisplayName, &x.t.NodeID, &status)
+		x.t.Status = directory.MembershipStatus(status)
+		return x, err
+	})
+	if err != nil {
+		return nil, r.fail(fmt.Sprintf("teams of %d users", len(userIDs)), err)
+	}
+	for _, x := range rs {
+		out[x.uid] = append(out[x.uid], x.t)
+	}
+	return out, nil
 }
 
 // PendingTeams returns the pending teams of an enterprise, by ID.

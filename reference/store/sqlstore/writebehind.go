@@ -203,6 +203,20 @@ func (t *txn) UserTeams(ctx context.Context, userID int64) ([]store.UserTeam, er
 	return t.reader.UserTeams(ctx, userID)
 }
 
+func (t *txn) TeamsMembers(ctx context.Context, teamIDs []string) (map[string][]store.Member, error) {
+	if err := t.flushTeams(ctx); err != nil {
+		return nil, err
+	}
+	return t.reader.TeamsMembers(ctx, teamIDs)
+}
+
+func (t *txn) UsersTeams(ctx context.Context, userIDs []int64) (map[int64][]store.UserTeam, error) {
+	if err := t.flushTeams(ctx); err != nil {
+		return nil, err
+	}
+	return t.reader.UsersTeams(ctx, userIDs)
+}
+
 func (t *txn) PendingTeams(ctx context.Context, enterpriseID int64) ([]directory.Team, error) {
 	if err := t.flushTeams(ctx); err != nil {
 		return nil, err
