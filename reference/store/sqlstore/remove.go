@@ -42,14 +42,12 @@ func (t *txn) DeleteNode(ctx context.Context, id int64) error {
 		if err := t.dropHotCopies(ctx, entID); err != nil {
 			return err
 		}
-		for _, q := range []string{
+		if err := t.execEach(ctx, id,
 			`DELETE FROM memberships WHERE team_id IN (SELECT id FROM teams WHERE node_id = ?)`,
 			`DELETE FROM memberships WHERE user_id IN (SELECT id FROM users WHERE node_id = ?)`,
 			`DELETE FROM teams WHERE node_id = ?`,
-		} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return err
-			}
+		); err != nil {
+			return err
 		}
 		users, err := t.exec(ctx, `DELETE FROM users WHERE node_id = ?`, id)
 		if err != nil {
@@ -62,16 +60,14 @@ func (t *txn) DeleteNode(ctx context.Context, id int64) error {
 				return err
 			}
 		}
-		for _, q := range []string{
+		if err := t.execEach(ctx, id,
 			`DELETE FROM roles WHERE node_id = ?`,
 			`DELETE FROM endpoints WHERE node_id = ?`,
 			`DELETE FROM sso_configs WHERE node_id = ?`,
 			`DELETE FROM sso_requests WHERE node_id = ?`,
 			`DELETE FROM sso_sessions WHERE node_id = ?`,
-		} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return err
-			}
+		); err != nil {
+			return err
 		}
 		return mustChange(t.exec(ctx, `DELETE FROM nodes WHERE id = ?`, id))
 	})
@@ -96,7 +92,7 @@ func (t *txn) DeleteEnterprise(ctx context.Context, id int64) error {
 		if err := t.dropHotCopies(ctx, id); err != nil {
 			return err
 		}
-		for _, q := range []string{
+		if err := t.execEach(ctx, id,
 			`DELETE FROM sso_requests WHERE node_id IN (SELECT id FROM nodes WHERE enterprise_id = ?)`,
 			`DELETE FROM sso_sessions WHERE node_id IN (SELECT id FROM nodes WHERE enterprise_id = ?)`,
 			`DELETE FROM memberships WHERE enterprise_id = ?`,
@@ -108,10 +104,8 @@ func (t *txn) DeleteEnterprise(ctx context.Context, id int64) error {
 			`DELETE FROM roles WHERE enterprise_id = ?`,
 			`DELETE FROM domains WHERE enterprise_id = ?`,
 			`DELETE FROM nodes WHERE enterprise_id = ?`, // one statement: parent links are checked at its end
-		} {
-			if _, err := t.exec(ctx, q, id); err != nil {
-				return err
-			}
+		); err != nil {
+			return err
 		}
 		return mustChange(t.exec(ctx, `DELETE FROM enterprises WHERE id = ?`, id))
 	})
@@ -135,6 +129,16 @@ func (t *txn) dropHotCopies(ctx context.Context, entID int64) error {
 	for id, h := range t.teams {
 		if h.team.EnterpriseID == entID {
 			delete(t.teams, id)
+		}
+	}
+	return nil
+}
+
+// execEach runs each write statement with the one argument id, in order.
+func (t *txn) execEach(ctx context.Context, id int64, queries ...string) error {
+	for _, q := range queries {
+		if _, err := t.exec(ctx, q, id); err != nil {
+			return err
 		}
 	}
 	return nil
