@@ -26,6 +26,8 @@ class SP:
         base = "http://127.0.0.1:%d" % port
         settings = {
             "strict": True,
+            # debug only prints why a response was refused (the schema errors, say) into the peer's log
+            "debug": True,
             "sp": {
                 "entityId": base + "/metadata",
                 "assertionConsumerService": {"url": base + "/acs",
