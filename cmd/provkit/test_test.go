@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -613,34 +614,15 @@ func TestClean(t *testing.T) {
 	}
 	// and, through the admin API, an enterprise and a node of a run, next to a node of the customer's own
 	adminPost := func(path, body string) string {
-		req, _ := http.NewRequest(http.MethodPost, info.AdminURL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+info.AdminToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		require.Equal(t, http.StatusCreated, resp.StatusCode)
 		var v struct{ ID string }
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+		require.Equal(t, http.StatusCreated, adminCall(t, info, http.MethodPost, path, body, &v))
 		return v.ID
 	}
-	adminGet := func(path string) int {
-		req, _ := http.NewRequest(http.MethodGet, info.AdminURL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+info.AdminToken)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/nodes/%d", info.AdminURL, ep.NodeID), nil)
-	req.Header.Set("Authorization", "Bearer "+info.AdminToken)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	adminGet := func(path string) int { return adminCall(t, info, http.MethodGet, path, "", nil) }
 	var target struct {
 		EnterpriseID string `json:"enterprise_id"`
 	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&target))
-	resp.Body.Close()
+	require.Equal(t, http.StatusOK, adminCall(t, info, http.MethodGet, fmt.Sprintf("/nodes/%d", ep.NodeID), "", &target))
 	leftEnt := adminPost("/enterprises", `{"name":"provkit pkabc234-7","seats":5}`)
 	leftNode := adminPost("/enterprises/"+target.EnterpriseID+"/nodes", `{"name":"pkabc234-8 sso"}`)
 	ownNode := adminPost("/enterprises/"+target.EnterpriseID+"/nodes", `{"name":"Marketing"}`)
@@ -720,13 +702,7 @@ func TestLeftoversNodesAndEnterprises(t *testing.T) {
 	}
 	state := func() []string {
 		get := func(path string, v any) {
-			req, _ := http.NewRequest(http.MethodGet, info.AdminURL+path, nil)
-			req.Header.Set("Authorization", "Bearer "+info.AdminToken)
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			require.Equal(t, http.StatusOK, resp.StatusCode)
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+			require.Equal(t, http.StatusOK, adminCall(t, info, http.MethodGet, path, "", v))
 		}
 		var list struct{ Enterprises []ent }
 		get("/enterprises", &list)
@@ -748,4 +724,27 @@ func TestLeftoversNodesAndEnterprises(t *testing.T) {
 	require.Equal(t, exitOK, code, "%s\n%s", stdout, stderr)
 	require.Contains(t, stdout, "Clean-up: everything the run created on the target was removed.")
 	require.Equal(t, before, state(), "what the run left")
+}
+
+// adminCall sends one request to the reference's admin API and returns the
+// status; a JSON answer is decoded into out when out is not nil.
+func adminCall(t *testing.T, info reference.Info, method, path, body string, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, info.AdminURL+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+info.AdminToken)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	if out != nil {
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(out), "%s %s answered %d", method, path, resp.StatusCode)
+	}
+	return resp.StatusCode
 }
