@@ -298,6 +298,7 @@ func (w *World) idpInitiated(name, fault, relay string) error {
 		}
 	}
 	s.signed, s.forged = attackIdentities(w.samlEmail(name), mockidp.Fault(fault))
+	w.removeAccountsAtEnd(append([]string{w.samlEmail(name), s.signed}, s.forged...)...)
 	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
 	if fault != "" {
 		q.Set("fault", fault)
@@ -321,6 +322,7 @@ func (w *World) spInitiated(name, fault string) error {
 		}
 	}
 	s.signed, s.forged = attackIdentities(w.samlEmail(name), mockidp.Fault(fault))
+	w.removeAccountsAtEnd(append([]string{w.samlEmail(name), s.signed}, s.forged...)...)
 	b := w.newBrowser(false)
 	b.Rewrite = s.headless(w.samlEmail(name), fault)
 	s.page, err = b.Get(s.sp.Login)
@@ -369,6 +371,7 @@ func (w *World) concurrentSignIn(name string) error {
 	if err := w.idpUser(name); err != nil {
 		return err
 	}
+	w.removeAccountsAtEnd(w.samlEmail(name))
 	q := url.Values{"sp": {s.sp.EntityID}, "user": {w.samlEmail(name)}}
 	var wg sync.WaitGroup
 	pages := make([]browser.Page, 2)
@@ -396,6 +399,7 @@ func (w *World) loginByEmail(name string) error {
 	if err != nil {
 		return err
 	}
+	w.removeAccountsAtEnd(w.samlEmail(name))
 	b := w.newBrowser(false)
 	base := s.sp.Login[:strings.LastIndex(s.sp.Login, "/")]
 	s.page, err = b.Get(base + "?email=" + url.QueryEscape(w.samlEmail(name)))

@@ -168,3 +168,55 @@ func (w *World) scimUsers(email string) (active bool, n int, err error) {
 	n = int(ex.Get("totalResults").Int())
 	return ex.Get("Resources.0.active").Bool(), n, nil
 }
+
+// removeAccountsAtEnd removes, when the scenario ends, the accounts a
+// vendor's SP may have created (JIT) for these addresses: the target's SCIM
+// users with the address as userName, deleted with SCIM DELETE. Users the
+// scenario provisioned itself are removed by their own clean-up. Only for a
+// vendor's SP: against the reference the scenario's SSO node is removed with
+// its users.
+func (w *World) removeAccountsAtEnd(emails ...string) {
+	if w.cfg.SP == nil {
+		return
+	}
+	if w.jitEmails == nil {
+		w.jitEmails = map[string]bool{}
+	}
+	for _, e := range emails {
+		if e == "" || w.jitEmails[strings.ToLower(e)] {
+			continue
+		}
+		w.jitEmails[strings.ToLower(e)] = true
+		w.atEnd(func(ctx context.Context) error { return w.removeAccounts(ctx, e) })
+	}
+}
+
+func (w *World) removeAccounts(ctx context.Context, email string) error {
+	for _, u := range w.users {
+		if strings.EqualFold(u.userName, email) {
+			return nil // provisioned by the scenario: removed by removeUserAtEnd
+		}
+	}
+	c := w.cfg.client(w.cfg.Target, w.rec)
+	q := url.Values{"filter": {fmt.Sprintf("userName eq %q", email)}}
+	ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users?" + q.Encode()})
+	if err != nil || !ex.OK() {
+		w.cfg.leave(fmt.Sprintf("account of a sign-in not looked up: GET /Users?filter= answered %s", answerOf(ex, err)))
+		return err
+	}
+	for _, r := range ex.Get("Resources").Array() {
+		id := r.Get("id").String()
+		if id == "" || !strings.EqualFold(r.Get("userName").String(), email) {
+			continue
+		}
+		ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodDelete, Path: "/Users/" + id})
+		if err != nil || (!ex.OK() && ex.Status != http.StatusNotFound) {
+			w.cfg.leave(fmt.Sprintf("account of a sign-in not deleted: DELETE /Users/{id} answered %s", answerOf(ex, err)))
+			continue
+		}
+		if ex, err := c.Do(ctx, scimclient.Request{Method: http.MethodGet, Path: "/Users/" + id}); err == nil && ex.OK() {
+			w.cfg.leave("account of a sign-in still there after DELETE /Users/{id} (locked, as Keeper does)")
+		}
+	}
+	return nil
+}

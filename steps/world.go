@@ -52,6 +52,9 @@ type World struct {
 	cleanup         []func(context.Context) error
 
 	saml *samlWorld // saml.go: SSO state (own IdP, own SSO node, browser)
+	// jitEmails: addresses whose accounts a vendor's SP may have created,
+	// removed at the end (saml_vendor.go)
+	jitEmails map[string]bool
 
 	// scenario-specific memory
 	oldToken, newToken string

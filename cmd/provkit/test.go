@@ -280,6 +280,11 @@ func testCommandWith(ctx context.Context, args []string, getenv env, stdout, std
 	}
 	res, err := harness.Run(ctx, cfg)
 	if err != nil {
+		var pe *harness.ProbeError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(stderr, "provkit test: %v\n", err)
+			return exitUsage
+		}
 		var ue *harness.UsageError
 		if errors.As(err, &ue) {
 			return usageError(stderr, "test", "%v", err)

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +109,9 @@ func TestTestCommandVendorSP(t *testing.T) {
 	require.Zero(t, failed)
 	require.GreaterOrEqual(t, passed, 25, "the attacks and the IdP-initiated sign-in must run against a vendor SP")
 	require.Contains(t, stdout, "needs an administrator (--admin-url, --admin-exec) to change the service provider's settings")
+	// the accounts JIT created are removed through SCIM; this SP's node locks
+	// instead of deleting, and the summary names what stayed
+	require.Regexp(t, `(?m)^\s+\d+\s+account of a sign-in still there after DELETE /Users/\{id\} \(locked, as Keeper does\)$`, stdout)
 }
 
 // Against a vendor SP trusting any persona, the attacks run (none is skipped
@@ -179,4 +183,49 @@ func TestTestCommandVendorSPUsage(t *testing.T) {
 		require.Equal(t, exitUsage, code, "%q: %s", c.args, stderr)
 		require.Contains(t, stderr, c.want, "%q", c.args)
 	}
+}
+
+// A vendor-SP run first signs one person in normally. When that fails (here
+// provkit holds another key than the one the SP trusts, or the session page
+// is not the SP's), every attack would "pass" because nothing signs in: the
+// run stops with exit 2 and the evidence, and no scenario runs.
+func TestTestCommandVendorSPPreflight(t *testing.T) {
+	setFlag := func(args []string, name, value string) []string {
+		out := slices.Clone(args)
+		i := slices.Index(out, name)
+		require.GreaterOrEqual(t, i, 0, name)
+		out[i+1] = value
+		return out
+	}
+	otherKey := filepath.Join(t.TempDir(), "other.pem")
+	_, _, _, err := mockidp.LoadOrCreateKeyFile(otherKey, rand.Reader, time.Now())
+	require.NoError(t, err)
+	notSession := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("<html>welcome</html>"))
+	}))
+	t.Cleanup(notSession.Close)
+	for _, c := range []struct {
+		name, flag, value string
+	}{
+		{"untrusted key", "--idp-key-file", otherKey},
+		{"session page names nobody", "--sp-session-url", notSession.URL},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := setFlag(vendorSP(t), "--tags", "@saml-signature-required")
+			args = setFlag(args, c.flag, c.value)
+			code, stdout, stderr := runTestCLI(nil, args...)
+			require.Equal(t, exitUsage, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			require.Contains(t, stderr, "did not sign in a valid response of the generic persona")
+			require.Regexp(t, `is not signed in|signed in as "\(a session whose page names no address\)"`, stderr, "the failed check is shown")
+			require.Regexp(t, `(?m)^\s+> POST http://\S+/api/rest/sso/saml/sso/`, stderr, "the exchanges are shown")
+			require.NotContains(t, stdout, "total", "no scenario ran")
+		})
+	}
+	// set up right, the same selection runs (its attack scenarios pass)
+	args := setFlag(vendorSP(t), "--tags", "@saml-signature-required")
+	code, stdout, stderr := runTestCLI(nil, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	passed, failed, _ := totals(t, stdout)
+	require.Zero(t, failed)
+	require.Positive(t, passed)
 }

@@ -470,8 +470,9 @@ func rootCause(err error) error {
 	}
 }
 
-// Run runs the suite. Its error is a usage problem (bad profile or format);
-// scenario failures are in the Result.
+// Run runs the suite. Its error is a usage problem (bad profile or format,
+// a *ProbeError when a vendor's SP does not sign in a plain login: see
+// probeSP); scenario failures are in the Result.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	selected, expr, err := Catalogue(cfg)
 	if err != nil {
@@ -546,6 +547,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			prog.done(r)
 		}}
 
+	if err := probeSP(ctx, cfg, scfg); err != nil {
+		scfg.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	start := time.Now()
 	res.Started = start
 	suite := godog.TestSuite{
