@@ -78,10 +78,31 @@ func (a *admin) need(ctx context.Context, caps ...string) error {
 const noAdminReason = "needs an administrator, and none was given (--admin-url, --admin-exec or --admin-manual)"
 
 func (a *admin) do(ctx context.Context, action string, req map[string]any, ans any) error {
+	noteAdmin(ctx, action)
 	if a == nil || a.t == nil {
 		return skipError{noAdminReason}
 	}
 	return a.t.Do(ctx, action, req, ans)
+}
+
+// noteAdmin records that the scenario running in ctx needs the admin
+// actions (Outcome.AdminActions); the clean-up's actions are not needs.
+func noteAdmin(ctx context.Context, actions ...string) {
+	w := world(ctx)
+	if w == nil {
+		return
+	}
+	w.adminMu.Lock()
+	defer w.adminMu.Unlock()
+	if w.cleaning {
+		return
+	}
+	if w.adminUsed == nil {
+		w.adminUsed = map[string]bool{}
+	}
+	for _, a := range actions {
+		w.adminUsed[a] = true
+	}
 }
 
 // gone treats a 404 refusal as success: what was to be removed is gone.

@@ -41,6 +41,11 @@ type Outcome struct {
 	FailedKind string // "Given", "When" or "Then"
 	Transcript string // every exchange of the scenario, redacted (for a console)
 
+	// AdminActions are the admin contract's actions the scenario needed
+	// (called, or would have called when it was skipped for want of an
+	// administrator), sorted; its clean-up's are not counted.
+	AdminActions []string
+
 	// The failed check's values, when its step gave them as data (a
 	// Mismatch): what it read, what the rule expects, what the target gave.
 	What     string
@@ -301,6 +306,7 @@ type nodeInfo struct {
 
 // targetNode finds the target's node and enterprise through the admin API.
 func (c *Config) targetNode(ctx context.Context) (nodeInfo, error) {
+	noteAdmin(ctx, "target_node") // found once per run, needed by every scenario asking
 	return c.mainNode.get(func() (nodeInfo, error) {
 		a := c.adminFor(nil)
 		if a == nil {
@@ -320,6 +326,9 @@ func (c *Config) targetNode(ctx context.Context) (nodeInfo, error) {
 // otherEndpoint returns the second node's endpoint: the configured one, or
 // one created once through the admin API in an enterprise of its own.
 func (c *Config) otherEndpoint(ctx context.Context) (Endpoint, error) {
+	if c.Other == nil {
+		noteAdmin(ctx, "create_enterprise", "create_node", "create_endpoint")
+	}
 	return c.other.get(func() (Endpoint, error) {
 		if c.Other != nil {
 			return *c.Other, nil
@@ -347,6 +356,7 @@ const LargeUsers = 1001
 // largeNode returns the endpoint of a node holding LargeUsers users,
 // created once per run in an enterprise of its own.
 func (c *Config) largeNode(ctx context.Context) (Endpoint, error) {
+	noteAdmin(ctx, "create_enterprise", "create_node", "create_endpoint")
 	return c.large.get(func() (Endpoint, error) {
 		a := c.adminFor(nil)
 		if err := a.need(ctx, "enterprises", "nodes", "scim_endpoints"); err != nil {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
@@ -55,6 +56,11 @@ type World struct {
 	// jitEmails: addresses whose accounts a vendor's SP may have created,
 	// removed at the end (saml_vendor.go)
 	jitEmails map[string]bool
+	// adminUsed: the admin actions the scenario needed (noteAdmin);
+	// cleaning: its clean-up is running
+	adminMu   sync.Mutex
+	adminUsed map[string]bool
+	cleaning  bool
 
 	// scenario-specific memory
 	oldToken, newToken string
@@ -132,6 +138,12 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 			o.Transcript = transcript(o.Exchanges)
 			ctx = godog.Attach(ctx, godog.Attachment{FileName: "exchanges.txt", MediaType: "text/plain", Body: []byte(o.Transcript)})
 		}
+		w.adminMu.Lock()
+		for a := range w.adminUsed {
+			o.AdminActions = append(o.AdminActions, a)
+		}
+		w.adminMu.Unlock()
+		slices.Sort(o.AdminActions)
 		if !w.cfg.KeepData {
 			w.runCleanup()
 		}
@@ -295,6 +307,9 @@ func (w *World) removeEnterpriseAtEnd(id string) {
 // users through the admin API's permanent delete when there is one (SCIM
 // DELETE only locks on Keeper), else SCIM DELETE; groups with SCIM DELETE.
 func (w *World) runCleanup() {
+	w.adminMu.Lock()
+	w.cleaning = true
+	w.adminMu.Unlock()
 	ctx := context.WithoutCancel(w.ctx)
 	for i := len(w.cleanup) - 1; i >= 0; i-- {
 		_ = w.cleanup[i](ctx)

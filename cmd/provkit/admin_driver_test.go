@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -71,18 +72,28 @@ func TestAdminExecReferenceDriver(t *testing.T) {
 	}
 	driver := buildReferenceDriver(t)
 	dir := t.TempDir()
+	var needs []string
 	run := func(name string, extra ...string) map[string]string {
 		junit := filepath.Join(dir, name+".xml")
 		args := append([]string{"--profile", "keeper", "--concurrency", "4", "--format", "junit:" + junit}, extra...)
 		code, stdout, stderr := runTestCLI(nil, args...)
 		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		assert.Contains(t, stdout, "0 failed, 0 skipped")
+		// the summary counts the scenarios needing each admin action
+		m := regexp.MustCompile(`(?s)\nAdministrator: (\d+) of (\d+) scenarios needed one; scenarios per admin action:\n(.*?)\n\n`).FindStringSubmatch(stdout)
+		require.NotNil(t, m, "no Administrator section in:\n%s", stdout)
+		for _, a := range []string{"approve_queue", "get_user", "get_team", "configure_sso", "target_node", "create_enterprise"} {
+			assert.Regexp(t, `\b`+a+` [1-9]\d*\b`, m[3], "scenarios needing %s", a)
+		}
+		needs = append(needs, m[0])
 		return junitStatuses(t, junit)
 	}
 	viaURL := run("url")
 	viaExec := run("exec", "--admin-exec", driver)
 	require.NotEmpty(t, viaURL)
 	assert.Equal(t, viaURL, viaExec)
+	assert.Equal(t, needs[0], needs[1], "the same scenarios need the same actions through either transport")
+	t.Log(needs[1])
 	n := 0
 	for _, st := range viaExec {
 		if st == "passed" {
@@ -91,6 +102,25 @@ func TestAdminExecReferenceDriver(t *testing.T) {
 	}
 	t.Logf("%d scenarios, %d passed with --admin-exec", len(viaExec), n)
 	assert.Equal(t, len(viaExec), n)
+}
+
+// TestLockSeenOverSCIM: a lock shows over SCIM as active false, so the
+// deprovisioning scenarios of the identity providers run, and judge, with no
+// administrator at all; a server that ignores active fails them.
+func TestLockSeenOverSCIM(t *testing.T) {
+	tags := "@idp-deprovision-locks or @idp-test-connection or @idp-lifecycle"
+	info := seededReference(t)
+	code, stdout, stderr := runTestCLI(nil, "--target", info.Endpoints[0].SCIMURL, "--token", info.Endpoints[0].Token, "--tags", tags)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	passed, failed, skipped := totals(t, stdout)
+	assert.GreaterOrEqual(t, passed, 12)
+	assert.Zero(t, failed+skipped)
+	assert.NotContains(t, stdout, "Administrator:", "no admin action was needed")
+
+	info = seededReference(t, "scim-ignore-active")
+	code, stdout, stderr = runTestCLI(nil, "--target", info.Endpoints[0].SCIMURL, "--token", info.Endpoints[0].Token, "--tags", tags)
+	require.Equal(t, exitFail, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "Entra ID deprovisions Alice, who is locked")
 }
 
 // TestAdminExecUnsupportedSkips: a driver that supports nothing skips the

@@ -667,10 +667,10 @@ func TestClean(t *testing.T) {
 
 // seededReference serves a reference with the demo seeded, as a vendor's
 // endpoint would be reached: over HTTP, with no in-process wiring.
-func seededReference(t *testing.T) reference.Info {
+func seededReference(t *testing.T, faults ...string) reference.Info {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := reference.Open(ctx, reference.Config{})
+	srv, err := reference.Open(ctx, reference.Config{Faults: faults})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	hs := httptest.NewServer(srv.Handler())

@@ -27,13 +27,13 @@ Feature: Deprovisioning locks instead of deleting
     Example: An administrator sees the deprovisioned user locked
       Given the user "alice" has accepted the invitation
       When the identity provider deletes the user "alice"
-      Then an administrator sees the user "alice" locked
+      Then the user "alice" is locked
 
     @must @needs-admin @assumption
     Example: Deprovisioning an invited user locks the invitation
       Given the user "alice" exists
       When the identity provider deletes the user "alice"
-      Then an administrator sees the user "alice" invited and locked
+      Then the user "alice" is invited and locked
 
     @should
     Example: A deprovisioned user can be reactivated
@@ -52,7 +52,7 @@ Feature: Deprovisioning locks instead of deleting
     Scenario Outline: <client> locks a user
       Given the user "alice" has accepted the invitation
       When <client> <change>
-      Then an administrator sees the user "alice" locked
+      Then the user "alice" is locked
 
       Examples:
         | client                | change                                                     |
@@ -65,7 +65,7 @@ Feature: Deprovisioning locks instead of deleting
       Given the user "alice" has accepted the invitation
       And the user "alice" is deactivated
       When Okta reactivates the user "alice"
-      Then an administrator sees the user "alice" unlocked
+      Then the user "alice" is unlocked
 
   @put-keeps-lock @assumption
   Rule: A PUT without active leaves the lock as it is

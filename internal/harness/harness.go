@@ -804,6 +804,22 @@ func (r *Result) Summary(w io.Writer) {
 			fmt.Fprintf(w, "  %3d  %s\n", reasons[k], k)
 		}
 	}
+	if needs := r.AdminNeeds(); len(needs) > 0 {
+		var items []string
+		for _, a := range sortedByCount(needs) {
+			items = append(items, fmt.Sprintf("%s %d", a, needs[a]))
+		}
+		n := 0
+		for _, s := range r.Scenarios {
+			if len(s.AdminActions) > 0 {
+				n++
+			}
+		}
+		fmt.Fprintf(w, "\nAdministrator: %d of %d scenarios needed one; scenarios per admin action:\n%s\n", n, len(r.Scenarios), wrapList(items, "  ", 110))
+		if r.Count(steps.Skipped) > 0 {
+			fmt.Fprintln(w, "  (a scenario skipped for want of an administrator counts only the actions it reached; a run with one counts all)")
+		}
+	}
 	if r.CleanedUp {
 		if len(r.Leftovers) == 0 {
 			fmt.Fprintln(w, "\nClean-up: everything the run created on the target was removed.")
@@ -826,6 +842,55 @@ func (r *Result) Summary(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Verdict())
+}
+
+// AdminNeeds counts, per admin action, the scenarios that needed it
+// (ScenarioResult.AdminActions).
+func (r *Result) AdminNeeds() map[string]int {
+	out := map[string]int{}
+	for _, s := range r.Scenarios {
+		for _, a := range s.AdminActions {
+			out[a]++
+		}
+	}
+	return out
+}
+
+// sortedByCount is m's keys, the highest count first, ties by name.
+func sortedByCount(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+// wrapList joins items with ", " into lines of at most width runes, each
+// starting with indent.
+func wrapList(items []string, indent string, width int) string {
+	var lines []string
+	line := indent
+	for i, it := range items {
+		sep := ""
+		if i < len(items)-1 {
+			sep = ","
+		}
+		if line != indent && utf8.RuneCountInString(line)+1+len(it)+len(sep) > width {
+			lines = append(lines, line)
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += it + sep
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // noColor reports whether formatter output to w must be plain: NO_COLOR is
