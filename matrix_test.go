@@ -296,6 +296,9 @@ var faultMatrix = []faultRow{
 	{fault: "sso-policy-response-only", rules: "@saml-sign-in", scenarios: `entra|onelogin`},
 	{fault: "sso-read-unverified", rules: "@saml-one-assertion"},
 	{fault: "sso-xsw-document-order", rules: "@saml-xsw", scenarios: `xsw[1-68] `},
+	{fault: "sso-issuer-response-only", rules: "@saml-issuer", scenarios: `^Only the assertion's issuer`},
+	{fault: "sso-replay-by-response-id", rules: "@saml-replay", scenarios: `in a new response$`},
+	{fault: "sso-sha1-method-only", rules: "@saml-sha1", scenarios: `RSA-SHA256 over SHA-1 digests$`},
 	{fault: "sso-no-in-response-to", rules: "@saml-idp-initiated-off"},
 }
 
@@ -430,10 +433,7 @@ var singleTwinRules = map[string]string{
 	"@jit-one-user":               "second twin not written yet: needs new data: a case-different email",
 	"@jit-other-enterprise":       "second twin not written yet: needs a scenario with a user of another node: an enterprise-only lookup still hits the global email index",
 	"@saml-comment-injection":     "second twin not written yet (no twin found that the current data tells apart)",
-	"@saml-issuer":                "second twin not written yet: needs new data: a wrong Issuer on the Assertion only (today both carry another IdP)",
 	"@saml-relay-state":           "second twin not written yet (no twin found that the current data tells apart)",
-	"@saml-replay":                "second twin not written yet: needs new data: the same signed assertion in a new Response (a cache keyed by Response ID answers alike today)",
-	"@saml-sha1":                  "second twin not written yet: needs new data: an RSA-SHA256 signature over SHA-1 digests (today both are SHA-1)",
 	"@saml-signature-required":    "second twin not written yet (no twin found that the current data tells apart)",
 	"@saml-status":                "second twin not written yet: needs new data: a second-level status, or a non-Success status without an assertion",
 	"@saml-trusted-key":           "second twin not written yet (no twin found that the current data tells apart)",

@@ -40,6 +40,9 @@ const (
 	FaultNoConditions      Fault = "no-conditions"                // no Conditions element (crewjam's SP panics)
 	FaultNoSubjectConfData Fault = "no-subject-confirmation-data" // bearer SubjectConfirmation without data (crewjam's SP panics)
 	FaultSHA1              Fault = "sha1-signature"               // signed by the trusted key, but RSA-SHA1 with SHA-1 digests
+	FaultSHA1Digests       Fault = "sha1-digests"                 // signed by the trusted key with RSA-SHA256, over SHA-1 digests
+	FaultAssertionIssuer   Fault = "wrong-assertion-issuer"       // the Assertion's Issuer is another IdP, the Response's is right
+	FaultReplayRewrapped   Fault = "replay-rewrapped"             // the user's previous signed Assertion, in a new unsigned Response
 )
 
 var faultCatalogue = map[Fault]string{
@@ -54,6 +57,8 @@ var faultCatalogue = map[Fault]string{
 	FaultWrongIssuer: "wrong issuer", FaultStatusResponder: "non-success status",
 	FaultNoAudience: "no AudienceRestriction", FaultNoConditions: "no Conditions",
 	FaultNoSubjectConfData: "no SubjectConfirmationData", FaultSHA1: "RSA-SHA1 signature by the trusted key",
+	FaultSHA1Digests: "RSA-SHA256 signature over SHA-1 digests", FaultAssertionIssuer: "wrong issuer on the assertion only",
+	FaultReplayRewrapped: "replayed assertion in a new response",
 }
 
 // Faults lists every fault name, sorted.

@@ -1,7 +1,9 @@
 package mockidp
 
 import (
+	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -59,6 +61,9 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 		}
 		return m, nil
 	}
+	if fs[FaultReplayRewrapped] {
+		return p.rewrap(ed.EntityID, req)
+	}
 	acs, err := postACS(ed, req.ACS)
 	if err != nil {
 		return Minted{}, err
@@ -93,6 +98,10 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	if fs[FaultWrongIssuer] {
 		issuer = "https://idp.evil.test/metadata"
 	}
+	respIssuer := issuer
+	if fs[FaultAssertionIssuer] {
+		issuer = "https://idp.evil.test/metadata"
+	}
 	nameID := u.Email
 	if fs[FaultCommentNameID] {
 		nameID = u.Email + ".evil.test"
@@ -125,6 +134,9 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	if fs[FaultSHA1] {
 		signer = p.sha1Signer
 	}
+	if fs[FaultSHA1Digests] {
+		signer = p.sha1DigestSigner
+	}
 
 	assertionEl := assertion.Element()
 	typeAttributeValues(assertionEl)
@@ -139,7 +151,7 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 	}
 	resp := &saml.Response{
 		ID: p.newID(), InResponseTo: inResponseTo, Version: "2.0", IssueInstant: issueInstant, Destination: destination,
-		Issuer: &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: issuer},
+		Issuer: &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: respIssuer},
 		Status: saml.Status{StatusCode: saml.StatusCode{Value: status}},
 	}
 	respEl := resp.Element()
@@ -284,6 +296,81 @@ func (p *IdP) signer(el *etree.Element) (*etree.Element, error) {
 // (crewjam's IdP default; FaultSHA1).
 func (p *IdP) sha1Signer(el *etree.Element) (*etree.Element, error) {
 	return signWith(p.key, p.cert, el, dsig.RSASHA1SignatureMethod)
+}
+
+// sha1DigestSigner signs with the trusted key and RSA-SHA256, but over
+// SHA-1 digests (FaultSHA1Digests): a verifier that looks only at the
+// SignatureMethod sees no SHA-1. goxmldsig takes one hash for both, so the
+// element is signed with SHA-1 throughout, then the SignatureMethod is
+// changed to RSA-SHA256 and the SignedInfo signed again.
+func (p *IdP) sha1DigestSigner(el *etree.Element) (*etree.Element, error) {
+	signed, err := signWith(p.key, p.cert, el, dsig.RSASHA1SignatureMethod)
+	if err != nil {
+		return nil, err
+	}
+	si := signed.FindElement("./Signature/SignedInfo")
+	sm := signed.FindElement("./Signature/SignedInfo/SignatureMethod")
+	sv := signed.FindElement("./Signature/SignatureValue")
+	if si == nil || sm == nil || sv == nil {
+		return nil, fmt.Errorf("mockidp: sign: no SignedInfo")
+	}
+	sm.CreateAttr("Algorithm", dsig.RSASHA256SignatureMethod)
+	detached := si.Copy()
+	detached.CreateAttr("xmlns:"+si.Space, dsig.Namespace)
+	canonical, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(detached)
+	if err != nil {
+		return nil, fmt.Errorf("mockidp: sign: %w", err)
+	}
+	sum := sha256.Sum256(canonical)
+	sig, err := rsa.SignPKCS1v15(p.rand, p.key, crypto.SHA256, sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("mockidp: sign: %w", err)
+	}
+	sv.SetText(base64.StdEncoding.EncodeToString(sig))
+	return signed, nil
+}
+
+// rewrap puts the signed Assertion of the user's previous response to the SP
+// into a new Response (new ID and IssueInstant, no signature of its own):
+// what an attacker who captured one response can send (FaultReplayRewrapped).
+func (p *IdP) rewrap(sp string, req MintRequest) (Minted, error) {
+	p.mu.Lock()
+	m, ok := p.last[lastKey(sp, req.User)]
+	p.mu.Unlock()
+	if !ok {
+		return Minted{}, fmt.Errorf("mockidp: replay: no earlier response for %s to %s", req.User, sp)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(m.XML); err != nil {
+		return Minted{}, fmt.Errorf("mockidp: replay: %w", err)
+	}
+	old := doc.Root()
+	a := child(old, "Assertion")
+	if a == nil {
+		return Minted{}, fmt.Errorf("mockidp: replay: the earlier response has no Assertion")
+	}
+	resp := etree.NewElement(old.Tag)
+	resp.Space = old.Space
+	for _, at := range old.Attr {
+		resp.CreateAttr(at.FullKey(), at.Value)
+	}
+	id := p.newID()
+	resp.CreateAttr("ID", id)
+	resp.CreateAttr("IssueInstant", p.now().UTC().Format(time.RFC3339Nano))
+	for _, c := range old.ChildElements() {
+		if c.Tag == "Signature" || c.Tag == "Assertion" {
+			continue
+		}
+		resp.AddChild(c.Copy())
+	}
+	resp.AddChild(a.Copy())
+	out := etree.NewDocument()
+	out.SetRoot(resp)
+	buf, err := out.WriteToBytes()
+	if err != nil {
+		return Minted{}, err
+	}
+	return Minted{ACS: m.ACS, RelayState: req.RelayState, XML: buf, ID: id}, nil
 }
 
 // rogueSigner signs with a key the SP does not trust, its certificate in KeyInfo.

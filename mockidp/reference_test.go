@@ -326,6 +326,9 @@ var faultCases = []faultCase{
 	{mockidp.FaultNoConditions, sso.FaultNoAudience, "", false},
 	{mockidp.FaultNoSubjectConfData, sso.FaultNoRecipient, "", false},
 	{mockidp.FaultSHA1, sso.FaultAcceptSHA1, "", false},
+	{mockidp.FaultSHA1Digests, sso.FaultSHA1MethodOnly, "", false},
+	{mockidp.FaultAssertionIssuer, sso.FaultIssuerResponseOnly, "", false},
+	{mockidp.FaultReplayRewrapped, sso.FaultReplayByResponseID, directory.SignEither, false},
 }
 
 func TestEveryFaultIsCovered(t *testing.T) {
@@ -346,7 +349,7 @@ func run(s *stack, c faultCase) (browser.Page, *browser.Browser) {
 		s.setPolicy(c.policy)
 	}
 	b := browser.New(s.srv.Client())
-	if c.fault == mockidp.FaultReplay { // bob's response, posted a second time
+	if c.fault == mockidp.FaultReplay || c.fault == mockidp.FaultReplayRewrapped { // bob's response (or assertion), posted a second time
 		s.idpLogin(browser.New(s.srv.Client()), "bob@acme.example")
 		return s.idpLogin(b, "bob@acme.example", c.fault), b
 	}

@@ -89,6 +89,13 @@ Feature: The service provider checks every condition of an assertion
       When "bob" signs in through the identity provider with the fault "replay"
       Then the sign-in is refused
 
+    @must @saml2
+    Example: The same signed assertion comes back in a new response
+      Given the node's signature policy is "either"
+      And "bob" has signed in through the identity provider
+      When "bob" signs in through the identity provider with the fault "replay-rewrapped"
+      Then the sign-in is refused
+
   @saml-issuer
   Rule: The response comes from the node's IdP
     Cites SAML profiles §4.1.4.2: "The <Issuer> element MUST be present and MUST contain the unique identifier of the issuing identity provider"
@@ -96,6 +103,12 @@ Feature: The service provider checks every condition of an assertion
     @must @saml2
     Example: The issuer is another IdP, signed with the trusted key
       When "alice" signs in through the identity provider with the fault "wrong-issuer"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
+    @should @saml2
+    Example: Only the assertion's issuer is another IdP, signed with the trusted key
+      When "alice" signs in through the identity provider with the fault "wrong-assertion-issuer"
       Then the sign-in is refused
       And no account exists for "alice"
 

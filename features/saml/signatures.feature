@@ -63,6 +63,12 @@ Feature: The service provider trusts only what the IdP signed
       Then the sign-in is refused
       And no account exists for "alice"
 
+    @should @saml2 @needs-admin @assumption
+    Example: The IdP signs with RSA-SHA256 over SHA-1 digests
+      When "alice" signs in through the identity provider with the fault "sha1-digests"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
   @saml-xsw
   Rule: The service provider reads only the element its signature covers
     Cites SAML core §5.4.2: "Signatures MUST contain a single <ds:Reference> containing a same-document reference to the ID attribute value of the root element of the assertion or protocol message being signed."

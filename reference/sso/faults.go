@@ -34,6 +34,9 @@ const (
 	FaultInResponseToAnyIDPI Fault = "sso-in-response-to-any-idp" // with IdP-initiated login on, an unknown InResponseTo passes as unsolicited (crewjam's AllowIDPInitiated)
 	FaultPolicyResponseOnly  Fault = "sso-policy-response-only"   // the node's signature policy is read as "response" whatever it says
 	FaultXSWDocumentOrder    Fault = "sso-xsw-document-order"     // some signature anywhere is verified, then the first Assertion in document order is read
+	FaultIssuerResponseOnly  Fault = "sso-issuer-response-only"   // the Response's Issuer is compared with the IdP's entity ID, the Assertion's is not
+	FaultReplayByResponseID  Fault = "sso-replay-by-response-id"  // the replay cache remembers Response IDs: the same assertion in a new Response passes
+	FaultSHA1MethodOnly      Fault = "sso-sha1-method-only"       // SHA-1 is refused as the SignatureMethod, not as a DigestMethod
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -297,8 +297,11 @@ func (sp *SP) serveACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := service.SSOIdentity{Email: v.email, First: v.first, Last: v.last, AssertionID: v.assertionID, Expires: v.expires}
-	if sp.fault(FaultNoReplayCache) {
+	switch {
+	case sp.fault(FaultNoReplayCache):
 		id.AssertionID = ""
+	case sp.fault(FaultReplayByResponseID):
+		id.AssertionID = v.responseID
 	}
 	user, created, err := sp.svc.SSOLogin(r.Context(), c.NodeID, id)
 	if err != nil {

@@ -119,6 +119,7 @@ type checkParams struct {
 // verified is what a response proved.
 type verified struct {
 	assertionID  string
+	responseID   string
 	email        string
 	first, last  string
 	nameID       string
@@ -267,9 +268,11 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 		return v, rejectf("destination %q is not the ACS", dest)
 	}
 	inResponseTo := resp.SelectAttrValue("InResponseTo", "")
+	v.responseID = resp.SelectAttrValue("ID", "")
 
 	// ---- Assertion ----
-	if iss := first(assertion, nsAssertion, "Issuer"); (iss == nil || strings.TrimSpace(iss.Text()) != p.idp.entityID) && !sp.fault(FaultNoIssuerCheck) {
+	if iss := first(assertion, nsAssertion, "Issuer"); (iss == nil || strings.TrimSpace(iss.Text()) != p.idp.entityID) &&
+		!sp.fault(FaultNoIssuerCheck) && !sp.fault(FaultIssuerResponseOnly) {
 		return v, rejectf("assertion issuer is not the IdP")
 	}
 	v.assertionID = assertion.SelectAttrValue("ID", "")
@@ -506,7 +509,7 @@ func (sp *SP) validate(el *etree.Element, p checkParams) (*etree.Element, error)
 		return nil, err
 	}
 	if !p.allowSHA1 && !sp.fault(FaultAcceptSHA1) {
-		if alg := sha1Algorithm(el); alg != "" {
+		if alg := sha1Algorithm(el, !sp.fault(FaultSHA1MethodOnly)); alg != "" {
 			return nil, fmt.Errorf("signed with %s: SHA-1 is refused unless the node allows it", alg)
 		}
 	}
@@ -524,9 +527,9 @@ var sha1Algorithms = map[string]bool{
 }
 
 // sha1Algorithm returns the first SHA-1 algorithm that a signature of el
-// (a ds:Signature child) names as its SignatureMethod or a DigestMethod,
-// "" when none does.
-func sha1Algorithm(el *etree.Element) string {
+// (a ds:Signature child) names as its SignatureMethod or (digests) a
+// DigestMethod, "" when none does.
+func sha1Algorithm(el *etree.Element, digests bool) string {
 	for _, sig := range children(el, nsDSig, "Signature") {
 		for _, si := range children(sig, nsDSig, "SignedInfo") {
 			for _, m := range children(si, nsDSig, "SignatureMethod") {
@@ -535,6 +538,9 @@ func sha1Algorithm(el *etree.Element) string {
 				}
 			}
 			for _, ref := range children(si, nsDSig, "Reference") {
+				if !digests {
+					break
+				}
 				for _, m := range children(ref, nsDSig, "DigestMethod") {
 					if a := m.SelectAttrValue("Algorithm", ""); sha1Algorithms[a] {
 						return a
