@@ -299,6 +299,9 @@ var faultMatrix = []faultRow{
 	{fault: "sso-issuer-response-only", rules: "@saml-issuer", scenarios: `^Only the assertion's issuer`},
 	{fault: "sso-replay-by-response-id", rules: "@saml-replay", scenarios: `in a new response$`},
 	{fault: "sso-sha1-method-only", rules: "@saml-sha1", scenarios: `RSA-SHA256 over SHA-1 digests$`},
+	{fault: "sso-unsigned-if-solicited", rules: "@saml-signature-required", scenarios: `SP-initiated`},
+	{fault: "sso-status-solicited-only", rules: "@saml-status", scenarios: `^The IdP answers with the Responder status$`},
+	{fault: "sso-trust-same-subject", rules: "@saml-trusted-key"},
 	{fault: "sso-no-in-response-to", rules: "@saml-idp-initiated-off"},
 }
 
@@ -434,9 +437,6 @@ var singleTwinRules = map[string]string{
 	"@jit-other-enterprise":       "second twin not written yet: needs a scenario with a user of another node: an enterprise-only lookup still hits the global email index",
 	"@saml-comment-injection":     "second twin not written yet (no twin found that the current data tells apart)",
 	"@saml-relay-state":           "second twin not written yet (no twin found that the current data tells apart)",
-	"@saml-signature-required":    "second twin not written yet (no twin found that the current data tells apart)",
-	"@saml-status":                "second twin not written yet: needs new data: a second-level status, or a non-Success status without an assertion",
-	"@saml-trusted-key":           "second twin not written yet (no twin found that the current data tells apart)",
 }
 
 // TestFaultMatrixTwoTwinsPerRule: every rule of the vocabulary is broken by

@@ -16,7 +16,7 @@ type Fault string
 const (
 	FaultUnsignedResponse  Fault = "unsigned-response"            // neither Response nor Assertion signed
 	FaultUnsignedAssertion Fault = "unsigned-assertion"           // Response signed, Assertion not
-	FaultUntrustedKey      Fault = "untrusted-key"                // signed by a key the SP does not trust (its cert in KeyInfo)
+	FaultUntrustedKey      Fault = "untrusted-key"                // signed by a key the SP does not trust (its cert in KeyInfo, with the trusted cert's subject name)
 	FaultXSW1              Fault = "xsw1"                         // signed Response copied into its own Signature; outer Response forged
 	FaultXSW2              Fault = "xsw2"                         // signed Response copied before its Signature; outer Response forged
 	FaultXSW3              Fault = "xsw3"                         // forged unsigned Assertion inserted before the signed one

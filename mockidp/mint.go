@@ -373,10 +373,12 @@ func (p *IdP) rewrap(sp string, req MintRequest) (Minted, error) {
 	return Minted{ACS: m.ACS, RelayState: req.RelayState, XML: buf, ID: id}, nil
 }
 
-// rogueSigner signs with a key the SP does not trust, its certificate in KeyInfo.
+// rogueSigner signs with a key the SP does not trust, its certificate in
+// KeyInfo. The certificate carries the trusted certificate's subject name:
+// trusting a certificate by its name is as wrong as trusting KeyInfo.
 func (p *IdP) rogueSigner(el *etree.Element) (*etree.Element, error) {
 	p.rogueOnce.Do(func() {
-		p.rogueKey, p.rogueCert, p.rogueErr = NewKeyPair(p.rand, "evil IdP", p.now())
+		p.rogueKey, p.rogueCert, p.rogueErr = NewKeyPair(p.rand, p.cert.Subject.CommonName, p.now())
 	})
 	if p.rogueErr != nil {
 		return nil, p.rogueErr

@@ -329,6 +329,10 @@ var faultCases = []faultCase{
 	{mockidp.FaultSHA1Digests, sso.FaultSHA1MethodOnly, "", false},
 	{mockidp.FaultAssertionIssuer, sso.FaultIssuerResponseOnly, "", false},
 	{mockidp.FaultReplayRewrapped, sso.FaultReplayByResponseID, directory.SignEither, false},
+	// second guards of the same faults
+	{mockidp.FaultUnsignedResponse, sso.FaultUnsignedIfSolicited, "", true},
+	{mockidp.FaultStatusResponder, sso.FaultStatusSolicitedOnly, "", false},
+	{mockidp.FaultUntrustedKey, sso.FaultTrustSameSubject, "", false},
 }
 
 func TestEveryFaultIsCovered(t *testing.T) {
@@ -361,7 +365,7 @@ func run(s *stack, c faultCase) (browser.Page, *browser.Browser) {
 
 func TestFaultsRefusedAndProvenByGuards(t *testing.T) {
 	for _, c := range faultCases {
-		t.Run(string(c.fault), func(t *testing.T) {
+		t.Run(string(c.fault)+"/"+string(c.guard), func(t *testing.T) {
 			t.Parallel()
 			s := newStack(t, nil)
 			p, b := run(s, c)

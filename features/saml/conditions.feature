@@ -122,6 +122,12 @@ Feature: The service provider checks every condition of an assertion
       Then the sign-in is refused
       And no account exists for "alice"
 
+    @should @saml2
+    Example: The IdP answers an SP-initiated login with the Responder status
+      When "alice" signs in at the service provider with the fault "status-responder"
+      Then the sign-in is refused
+      And no account exists for "alice"
+
   @saml-relay-state
   Rule: RelayState never sends the browser to another site
     Level: SHOULD, not MUST: SAML bindings §3.5.3 fixes how RelayState travels, not where a service provider may redirect; the rule is web security practice.

@@ -20,6 +20,12 @@ Feature: The service provider trusts only what the IdP signed
       Then nobody but the identity the IdP signed is signed in
       And no account exists for an identity the IdP did not sign
 
+    @must @saml2
+    Example: The IdP answers an SP-initiated login with an unsigned response
+      When "alice" signs in at the service provider with the fault "unsigned-response"
+      Then nobody but the identity the IdP signed is signed in
+      And no account exists for an identity the IdP did not sign
+
   @saml-sign-policy
   Rule: The node's signature policy decides which element must be signed
     Cites SAML profiles §4.1.4.5: "If the HTTP POST binding is used to deliver the <Response>, the enclosed assertion(s) MUST be signed."
@@ -44,7 +50,7 @@ Feature: The service provider trusts only what the IdP signed
     Cites SAML profiles §4.1.4.3: "Regardless of the SAML binding used, the service provider MUST do the following: [...] Verify any signatures present on the assertion(s) or the response"
 
     @must @saml2
-    Example: A response signed by another key, its certificate in KeyInfo
+    Example: A response signed by another key, its certificate in KeyInfo under the trusted certificate's name
       When "alice" signs in through the identity provider with the fault "untrusted-key"
       Then nobody but the identity the IdP signed is signed in
       And no account exists for an identity the IdP did not sign

@@ -37,6 +37,9 @@ const (
 	FaultIssuerResponseOnly  Fault = "sso-issuer-response-only"   // the Response's Issuer is compared with the IdP's entity ID, the Assertion's is not
 	FaultReplayByResponseID  Fault = "sso-replay-by-response-id"  // the replay cache remembers Response IDs: the same assertion in a new Response passes
 	FaultSHA1MethodOnly      Fault = "sso-sha1-method-only"       // SHA-1 is refused as the SignatureMethod, not as a DigestMethod
+	FaultUnsignedIfSolicited Fault = "sso-unsigned-if-solicited"  // a response naming a request (InResponseTo) need not be signed
+	FaultStatusSolicitedOnly Fault = "sso-status-solicited-only"  // the StatusCode is checked only on responses to a request, not on unsolicited ones
+	FaultTrustSameSubject    Fault = "sso-trust-same-subject"     // the KeyInfo certificate is trusted when its subject name is a trusted certificate's
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -235,10 +236,12 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 			assertion = as[len(as)-1]
 		}
 	}
-	if !respSigned && !asSigned && !sp.fault(FaultAcceptUnsigned) {
+	acceptUnsigned := sp.fault(FaultAcceptUnsigned) ||
+		(sp.fault(FaultUnsignedIfSolicited) && !respSigned && !asSigned && resp.SelectAttrValue("InResponseTo", "") != "")
+	if !respSigned && !asSigned && !acceptUnsigned {
 		return v, rejectf("neither the response nor the assertion is signed")
 	}
-	if !sp.fault(FaultSignPolicyIgnored) && !sp.fault(FaultAcceptUnsigned) {
+	if !sp.fault(FaultSignPolicyIgnored) && !acceptUnsigned {
 		ok, policy := true, p.policy
 		if sp.fault(FaultPolicyResponseOnly) {
 			policy = "response"
@@ -257,7 +260,8 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	}
 
 	// ---- Response ----
-	if st := first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode"); !sp.fault(FaultIgnoreStatus) &&
+	checkStatus := !sp.fault(FaultIgnoreStatus) && (!sp.fault(FaultStatusSolicitedOnly) || resp.SelectAttrValue("InResponseTo", "") != "")
+	if st := first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode"); checkStatus &&
 		(st == nil || st.SelectAttrValue("Value", "") != saml.StatusSuccess) {
 		return v, rejectf("status is not Success")
 	}
@@ -499,6 +503,11 @@ func (sp *SP) validate(el *etree.Element, p checkParams) (*etree.Element, error)
 	roots := p.idp.certs
 	if sp.fault(FaultTrustKeyInfo) {
 		if c := keyInfoCert(el); c != nil {
+			roots = append([]*x509.Certificate{c}, roots...)
+		}
+	}
+	if sp.fault(FaultTrustSameSubject) {
+		if c := keyInfoCert(el); c != nil && slices.ContainsFunc(roots, func(r *x509.Certificate) bool { return bytes.Equal(r.RawSubject, c.RawSubject) }) {
 			roots = append([]*x509.Certificate{c}, roots...)
 		}
 	}
