@@ -161,7 +161,21 @@ func userSource(base string, withTeams bool) filter.Source[userRec] {
 		}
 		return nil, nil
 	}
-	return filter.Source[userRec]{Values: values, Elements: elements}
+	text := func(ref schema.Ref) func(userRec) string {
+		if ref.Extension || ref.Sub != "" {
+			return nil
+		}
+		switch ref.Name {
+		case "userName":
+			return func(r userRec) string { return r.u.UserName }
+		case "displayName":
+			return func(r userRec) string { return r.u.DisplayName }
+		case "externalId":
+			return func(r userRec) string { return r.u.ExternalID }
+		}
+		return nil
+	}
+	return filter.Source[userRec]{Values: values, Text: text, Elements: elements}
 }
 
 // plainValues reads, for a user without Extra, an attribute that is not one

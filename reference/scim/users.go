@@ -720,7 +720,8 @@ func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]a
 }
 
 // userCandidates narrows a filter to an index lookup when it has a top-level
-// equality on id, userName or externalId; otherwise every user of the node.
+// equality on id, userName or externalId, or a userName sw, ew or co;
+// otherwise every user of the node.
 func (a *API) userCandidates(q *request, e filter.Expr) ([]directory.User, error) {
 	st := a.svc.Store()
 	if e != nil {
@@ -746,6 +747,13 @@ func (a *API) userCandidates(q *request, e filter.Expr) ([]directory.User, error
 				us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByExternal, Value: value})
 				return us, err
 			}
+		}
+		// userName sw/ew/co: the store's prefix, suffix or substring
+		// search (SQL LIKE on the folded userName, a trigram or prefix index
+		// on PostgreSQL) gives exactly the users that operand matches.
+		if name, op, value, ok := filter.IndexedText(e); ok && name == "username" {
+			us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByUserName, Op: store.TextOp(op), Value: value})
+			return us, err
 		}
 	}
 	us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node})

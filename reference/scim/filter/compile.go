@@ -19,6 +19,9 @@ type Source[R any] struct {
 	// only read for "pr"). Empty strings may stand for absent values: Match
 	// ignores both alike.
 	Values func(ref schema.Ref) func(R) []any
+	// Text optionally returns, for a single-valued string attribute, a
+	// reader of its one value ("" when absent), which spares Values' slice.
+	Text func(ref schema.Ref) func(R) string
 	// Elements returns, for the complex attribute ref (ref.Sub == ""), a
 	// reader of its number of elements in a record and a function giving,
 	// for the ref of one of its sub-attributes, a reader of that
@@ -60,6 +63,13 @@ func Compile[R any](e Expr, rt *schema.ResourceType, src Source[R]) (pred func(R
 				return never, true
 			}
 			ref = schema.Ref{SchemaURN: ref.SchemaURN, Attr: leaf, Parent: ref.Attr, Name: ref.Name, Sub: leaf.Name, Extension: ref.Extension}
+		}
+		if src.Text != nil {
+			if text := src.Text(ref); text != nil {
+				if test, ok := compileText(withCase(leaf, e.Case), e.Op, e.Value); ok {
+					return func(r R) bool { return test(text(r)) }, true
+				}
+			}
 		}
 		if src.Values == nil {
 			return nil, false
@@ -136,6 +146,37 @@ func compileElem[R any](e Expr, rt *schema.ResourceType, parent AttrPath, sub fu
 	return never, true // no nested value paths (matchElem)
 }
 
+// compileText returns compareAll(a, []any{s}, op, operand) as a function
+// of s for a string attribute, "" standing for absent; ok is false for a
+// comparison it does not cover (an operand that is not a string but null).
+func compileText(a *schema.Attribute, op string, operand any) (func(string) bool, bool) {
+	if a.Type != schema.String {
+		return nil, false
+	}
+	switch {
+	case op == "pr":
+		return func(s string) bool { return s != "" }, true
+	case operand == nil && op == "eq":
+		return func(s string) bool { return s == "" }, true
+	case operand == nil && op == "ne":
+		return func(s string) bool { return s != "" }, true
+	case operand == nil:
+		return func(string) bool { return false }, true
+	}
+	if _, isStr := operand.(string); !isStr {
+		return nil, false
+	}
+	if op == "ne" {
+		eq := stringTest(a, "eq", operand.(string))
+		return func(s string) bool { return s == "" || !eq(s) }, true
+	}
+	test := stringTest(a, op, operand.(string))
+	if test == nil {
+		return nil, false
+	}
+	return func(s string) bool { return s != "" && test(s) }, true
+}
+
 // compileCompare returns compareAll(a, vals, op, operand) as a function of
 // vals, with the operand's case folding done once for the common case of a
 // string attribute compared with a string.
@@ -145,6 +186,30 @@ func compileCompare(a *schema.Attribute, op string, operand any) func([]any) boo
 	if !fast {
 		return func(vals []any) bool { return compareAll(a, vals, op, operand) }
 	}
+	test := stringTest(a, op, o)
+	if test == nil {
+		return func(vals []any) bool { return compareAll(a, vals, op, operand) }
+	}
+	return func(vals []any) bool {
+		for _, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				if nonEmpty(v) && compareOne(a, v, op, operand) {
+					return true
+				}
+				continue
+			}
+			if s != "" && test(s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// stringTest is compareOne(a, s, op, o) for a non-empty string s of the
+// string attribute a (op is not pr or ne); nil for another op.
+func stringTest(a *schema.Attribute, op, o string) func(s string) bool {
 	exact := a.CaseExact
 	lo := o
 	if !exact {
@@ -176,23 +241,9 @@ func compileCompare(a *schema.Attribute, op string, operand any) func([]any) boo
 			test = func(s string) bool { return rel(strings.ToLower(s)) }
 		}
 	default:
-		return func(vals []any) bool { return compareAll(a, vals, op, operand) }
+		return nil
 	}
-	return func(vals []any) bool {
-		for _, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				if nonEmpty(v) && compareOne(a, v, op, operand) {
-					return true
-				}
-				continue
-			}
-			if s != "" && test(s) {
-				return true
-			}
-		}
-		return false
-	}
+	return test
 }
 
 // ResourceValues returns the values Match compares for ref in the resource
