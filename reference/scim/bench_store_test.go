@@ -12,17 +12,32 @@ import (
 	"github.com/provkit/provkit/reference/store/sqlstore/pgtest"
 )
 
-// benchPostgresEnv, when set to a PostgreSQL server's DSN, runs the
-// benchmarks on a throwaway database of that server, as `provkit serve --db
-// postgres://…` runs (no in-memory read model: replicas share the database):
+// benchPostgresEnv (the tests' PROVKIT_TEST_POSTGRES), when set to a
+// PostgreSQL server's DSN, runs the benchmarks on a throwaway database of
+// that server, as `provkit serve --db postgres://…` runs (no in-memory read
+// model: replicas share the database):
 //
-//	PROVKIT_BENCH_POSTGRES=postgres://postgres@127.0.0.1:55432/postgres go test -run '^$' -bench . ./reference/scim/
-const benchPostgresEnv = "PROVKIT_BENCH_POSTGRES"
+//	PROVKIT_TEST_POSTGRES=postgres://postgres@127.0.0.1:55432/postgres go test -run '^$' -bench . ./reference/scim/
+//
+// PROVKIT_BENCH_POSTGRES, the former name, still works and wins when both
+// are set.
+const (
+	benchPostgresEnv      = pgtest.EnvDSN
+	benchPostgresEnvAlias = "PROVKIT_BENCH_POSTGRES"
+)
+
+// benchPostgresServer is the PostgreSQL server the benchmarks use, "" for SQLite.
+func benchPostgresServer() string {
+	if s := os.Getenv(benchPostgresEnvAlias); s != "" {
+		return s
+	}
+	return os.Getenv(benchPostgresEnv)
+}
 
 // openBenchStore opens the benchmarks' store: a SQLite file in dir behind
 // the in-memory read model (the default deployment), or PostgreSQL.
 func openBenchStore(ctx context.Context, dir string) (store.Store, func(), error) {
-	if server := os.Getenv(benchPostgresEnv); server != "" {
+	if server := benchPostgresServer(); server != "" {
 		dsn, drop, err := pgtest.CreateDatabase(ctx, server)
 		if err != nil {
 			return nil, nil, err

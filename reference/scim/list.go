@@ -129,27 +129,38 @@ func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc, exa
 	name, sub, _ := strings.Cut(rest, ".")
 	ref, _ := rt.Lookup(uri, name, sub)
 	keys := ref.Key()
-	type keyed struct {
-		m   map[string]any
-		v   any
-		has bool
-		id  string
-	}
-	ks := make([]keyed, len(ms))
+	ks := make([]sortKeyed[map[string]any], len(ms))
 	for i, m := range ms {
 		v := sortValue(m, keys, exact || ref.Attr != nil && ref.Attr.CaseExact)
 		id, _ := m["id"].(string)
-		ks[i] = keyed{m: m, v: v, has: v != nil, id: id}
+		ks[i] = sortKeyed[map[string]any]{x: m, v: v, id: id}
 	}
-	slices.SortStableFunc(ks, func(a, b keyed) int {
-		if a.has != b.has {
-			if a.has {
+	sortByKey(ks, desc)
+	for i := range ks {
+		ms[i] = ks[i].x
+	}
+}
+
+// sortKeyed is an item to sort with its sort value (nil: none) and its id.
+type sortKeyed[T any] struct {
+	x  T
+	v  any
+	id string
+}
+
+// sortByKey is sortMaps' order: items with a value first (compared by
+// compareValues, reversed when desc), then those without; ties by id.
+func sortByKey[T any](ks []sortKeyed[T], desc bool) {
+	slices.SortStableFunc(ks, func(a, b sortKeyed[T]) int {
+		ah, bh := a.v != nil, b.v != nil
+		if ah != bh {
+			if ah {
 				return -1
 			}
 			return 1
 		}
 		c := 0
-		if a.has {
+		if ah {
 			c = compareValues(a.v, b.v)
 			if desc {
 				c = -c
@@ -160,9 +171,6 @@ func sortMaps(rt *schema.ResourceType, ms []map[string]any, by string, desc, exa
 		}
 		return c
 	})
-	for i := range ks {
-		ms[i] = ks[i].m
-	}
 }
 
 // sortValue reads the value at keys; for a multi-valued attribute it takes

@@ -43,15 +43,7 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 		m["externalId"] = u.ExternalID
 	}
 	if u.GivenName != "" || u.FamilyName != "" {
-		name := map[string]any{}
-		if u.GivenName != "" {
-			name["givenName"] = u.GivenName
-		}
-		if u.FamilyName != "" {
-			name["familyName"] = u.FamilyName
-		}
-		name["formatted"] = joinName(u.GivenName, u.FamilyName)
-		m["name"] = name
+		m["name"] = nameMap(&u)
 	}
 	emails := make([]any, 0, len(u.Emails))
 	for _, e := range u.Emails {
@@ -77,6 +69,20 @@ func userMap(u directory.User, teams []store.UserTeam, base string) map[string]a
 	m["groups"] = groups
 	mergeExtra(m, u.Extra)
 	return m
+}
+
+// nameMap is the name of a user with a given or a family name, before
+// mergeExtra adds the sub-attributes Extra keeps.
+func nameMap(u *directory.User) map[string]any {
+	name := map[string]any{}
+	if u.GivenName != "" {
+		name["givenName"] = u.GivenName
+	}
+	if u.FamilyName != "" {
+		name["familyName"] = u.FamilyName
+	}
+	name["formatted"] = joinName(u.GivenName, u.FamilyName)
+	return name
 }
 
 // mergeExtra adds a user's stored further attributes (directory.User.Extra)

@@ -558,10 +558,15 @@ func (a *API) listUsers(q *request) {
 		return
 	}
 	// Filter and/or sort: candidates from an index when the filter allows it,
-	// then the full filter evaluated on each candidate.
+	// then the full filter evaluated on each candidate: on its record when
+	// the filter compiles to a predicate over records (listUserRecords),
+	// else on its rendering.
 	users, err := a.userCandidates(q, p.filter)
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if a.listUserRecords(q, p, users) {
 		return
 	}
 	teams, err := st.UsersTeams(q.ctx, userIDs(users))
@@ -587,6 +592,100 @@ func (a *API) listUsers(q *request) {
 		sortList(q.faults, rt, maps, p)
 	}
 	a.writeMaps(q, rt, maps, p)
+}
+
+// listUserRecords answers a filtered and/or sorted user list from the
+// candidates' records: the filter compiled to a predicate over users, the
+// sort keys read from them, and only the returned page rendered (its teams
+// read in one query). It answers exactly as the rendering path below it
+// does; false (nothing written) when the filter or sortBy names what the
+// records cannot answer, or a fault twin sorts in a way it does not copy.
+func (a *API) listUserRecords(q *request, p listParams, users []directory.User) bool {
+	st := a.svc.Store()
+	withTeams := p.filter != nil && filterNames(p.filter, "groups")
+	pred := func(userRec) bool { return true }
+	if p.filter != nil {
+		var ok bool
+		if pred, ok = compileUserFilter(p.filter, q.base, withTeams); !ok {
+			return false
+		}
+	}
+	var key func(userRec) any
+	desc := p.sortDesc != q.faults.Has(FaultSortOrderInverted)
+	if p.sortBy != "" && !(q.faults.Has(FaultSortSubAttrIgnored) && strings.Contains(p.sortBy, ".")) {
+		if q.faults.Has(FaultSortPageFirst) {
+			return false
+		}
+		var ok bool
+		if key, ok = userSortKey(p.sortBy, q.base, q.faults.Has(FaultSortCaseExact)); !ok {
+			return false
+		}
+	}
+	var teams map[int64][]store.UserTeam
+	if withTeams {
+		var err error
+		if teams, err = st.UsersTeams(q.ctx, userIDs(users)); err != nil {
+			q.fail(err)
+			return true
+		}
+	}
+	matched := make([]sortKeyed[*directory.User], 0, 64)
+	for i := range users {
+		u := &users[i]
+		r := userRec{u: u, teams: teams[u.ID]}
+		if !pred(r) {
+			continue
+		}
+		if q.faults.Has(FaultFilterCaseSensitive) && !caseSensitiveUserName(p.filter, *u) {
+			continue
+		}
+		if q.faults.Has(FaultLockedUnlisted) && u.Locked {
+			continue
+		}
+		k := sortKeyed[*directory.User]{x: u}
+		if key != nil {
+			k.v, k.id = key(r), strconv.FormatInt(u.ID, 10)
+		}
+		matched = append(matched, k)
+	}
+	if key != nil {
+		sortByKey(matched, desc)
+	}
+	if len(matched) == 0 && p.filter != nil && q.faults.Has(FaultNoMatchNotFound) {
+		q.fail(scimerr.New(http.StatusNotFound, "", "no resource matches the filter"))
+		return true
+	}
+	lo, hi := p.page(len(matched))
+	page := make([]directory.User, 0, hi-lo)
+	for _, k := range matched[lo:hi] {
+		page = append(page, *k.x)
+	}
+	if !withTeams && len(page) > 0 {
+		var err error
+		if teams, err = st.UsersTeams(q.ctx, userIDs(page)); err != nil {
+			q.fail(err)
+			return true
+		}
+	}
+	items := make([][]byte, 0, len(page))
+	for _, u := range page {
+		m := userMap(u, teams[u.ID], q.base)
+		if p.attributes != nil || p.excluded != nil {
+			m = schema.UserType.Project(m, p.attributes, p.excluded)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			q.fail(err)
+			return true
+		}
+		items = append(items, b)
+	}
+	total := len(matched)
+	if q.faults.Has(FaultWrongTotal) {
+		total = len(items)
+	}
+	writeList(q.w, twinTotal(q.faults, total, len(items)), p.startIndex, twinItems(q.faults, items))
+	return true
 }
 
 // caseSensitiveUserName is FaultFilterCaseSensitive: userName eq compared exactly.
@@ -621,7 +720,8 @@ func (a *API) writeMaps(q *request, rt *schema.ResourceType, maps []map[string]a
 }
 
 // userCandidates narrows a filter to an index lookup when it has a top-level
-// equality on id, userName or externalId; otherwise every user of the node.
+// equality on id, userName or externalId, or a userName sw, ew or co;
+// otherwise every user of the node.
 func (a *API) userCandidates(q *request, e filter.Expr) ([]directory.User, error) {
 	st := a.svc.Store()
 	if e != nil {
@@ -647,6 +747,13 @@ func (a *API) userCandidates(q *request, e filter.Expr) ([]directory.User, error
 				us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByExternal, Value: value})
 				return us, err
 			}
+		}
+		// userName sw/ew/co: the store's prefix, suffix or substring
+		// search (SQL LIKE on the folded userName, a trigram or prefix index
+		// on PostgreSQL) gives exactly the users that operand matches.
+		if name, op, value, ok := filter.IndexedText(e); ok && name == "username" {
+			us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node, Field: store.UserByUserName, Op: store.TextOp(op), Value: value})
+			return us, err
 		}
 	}
 	us, _, err := st.FindUsers(q.ctx, store.UserQuery{NodeID: q.node})

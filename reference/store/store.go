@@ -36,13 +36,27 @@ const (
 	UserByExternal UserField = "externalId"
 )
 
+// TextOp is how a UserQuery compares Field with Value.
+type TextOp string
+
+// Text comparisons. Beyond equality they apply to UserByUserName only, and
+// compare like a SCIM filter on a caseExact=false attribute: both sides
+// lower-cased with strings.ToLower, then prefix, suffix or substring.
+const (
+	TextEq       TextOp = ""
+	TextPrefix   TextOp = "sw"
+	TextSuffix   TextOp = "ew"
+	TextContains TextOp = "co"
+)
+
 // UserQuery selects users of one node, ordered by ID ascending.
 type UserQuery struct {
 	NodeID int64
 	Field  UserField // UserAll: every user of the node
 	Value  string
-	Offset int // rows to skip (0-based)
-	Limit  int // at most this many rows; 0 or less means no limit
+	Op     TextOp // TextEq, or with UserByUserName a prefix, suffix or substring
+	Offset int    // rows to skip (0-based)
+	Limit  int    // at most this many rows; 0 or less means no limit
 }
 
 // TeamField names a team attribute a backend finds by equality from an index.

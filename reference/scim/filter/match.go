@@ -627,3 +627,35 @@ func indexRank(name string) int {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// IndexedText looks, like IndexedEq, in e and the top-level "and" chain of
+// e for `name sw|ew|co "string"` on a top-level attribute (no
+// sub-attribute, no URN but a core schema's), which a store can answer from
+// a prefix or trigram index. It returns the attribute name lower-cased, the
+// operator and the value as written. A prefix wins over a suffix or a
+// substring, then the longest value, then the leftmost. The caller must
+// still evaluate the full filter on the candidates.
+func IndexedText(e Expr) (name, op, value string, ok bool) {
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *Logical:
+			if e.Op == "and" {
+				walk(e.Left)
+				walk(e.Right)
+			}
+		case *Compare:
+			s, isStr := e.Value.(string)
+			if e.Op != "sw" && e.Op != "ew" && e.Op != "co" || !isStr || e.Attr.Sub != "" ||
+				(e.Attr.URI != "" && !hasPrefixFold(e.Attr.URI, "urn:ietf:params:scim:schemas:core:2.0:")) {
+				return
+			}
+			better := !ok || e.Op == "sw" && op != "sw" || (e.Op == "sw") == (op == "sw") && len(s) > len(value)
+			if better {
+				name, op, value, ok = strings.ToLower(e.Attr.Name), e.Op, s, true
+			}
+		}
+	}
+	walk(e)
+	return name, op, value, ok
+}

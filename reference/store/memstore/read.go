@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/store"
@@ -254,13 +255,36 @@ func (s *Store) FindUsers(_ context.Context, q store.UserQuery) ([]directory.Use
 	default:
 		return nil, 0, fmt.Errorf("memstore: find users: unknown field %q", q.Field)
 	}
+	var match func(string) bool
+	switch q.Op {
+	case store.TextEq:
+	case store.TextPrefix:
+		match = func(s string) bool { return strings.HasPrefix(s, k) }
+	case store.TextSuffix:
+		match = func(s string) bool { return strings.HasSuffix(s, k) }
+	case store.TextContains:
+		match = func(s string) bool { return strings.Contains(s, k) }
+	default:
+		return nil, 0, fmt.Errorf("memstore: find users: unknown text comparison %q", q.Op)
+	}
+	if match != nil && q.Field != store.UserByUserName {
+		return nil, 0, fmt.Errorf("memstore: find users: text comparison %q on field %q", q.Op, q.Field)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var (
 		recs []*userRec
 		one  [1]*userRec
 	)
-	if q.Field == store.UserByEmail {
+	if match != nil {
+		if n := s.st.byNode[q.NodeID]; n != nil {
+			for _, r := range n.users {
+				if match(fold(r.u.UserName)) {
+					recs = append(recs, r)
+				}
+			}
+		}
+	} else if q.Field == store.UserByEmail {
 		if r := s.st.emails[k]; r != nil && r.u.NodeID == q.NodeID {
 			one[0] = r
 			recs = one[:]

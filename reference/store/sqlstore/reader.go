@@ -487,11 +487,26 @@ func (r *reader) GetUserByEmail(ctx context.Context, email string) (directory.Us
 
 // userFilter is the WHERE clause and its arguments for q.
 func userFilter(q store.UserQuery) (string, []any, error) {
+	if q.Op != store.TextEq && q.Field != store.UserByUserName {
+		return "", nil, fmt.Errorf("text comparison %q on user field %q", q.Op, q.Field)
+	}
 	switch q.Field {
 	case store.UserAll:
 		return `node_id = ?`, []any{q.NodeID}, nil
 	case store.UserByUserName:
-		return `node_id = ? AND user_name_key = ?`, []any{q.NodeID, fold(q.Value)}, nil
+		// user_name_key is strings.ToLower(user_name): LIKE on it with a
+		// pattern lower-cased the same way is the SCIM comparison exactly.
+		switch q.Op {
+		case store.TextEq:
+			return `node_id = ? AND user_name_key = ?`, []any{q.NodeID, fold(q.Value)}, nil
+		case store.TextPrefix:
+			return `node_id = ? AND user_name_key LIKE ? ESCAPE '\'`, []any{q.NodeID, likeEscape(fold(q.Value)) + "%"}, nil
+		case store.TextSuffix:
+			return `node_id = ? AND user_name_key LIKE ? ESCAPE '\'`, []any{q.NodeID, "%" + likeEscape(fold(q.Value))}, nil
+		case store.TextContains:
+			return `node_id = ? AND user_name_key LIKE ? ESCAPE '\'`, []any{q.NodeID, "%" + likeEscape(fold(q.Value)) + "%"}, nil
+		}
+		return "", nil, fmt.Errorf("unknown text comparison %q", q.Op)
 	case store.UserByEmail:
 		return `node_id = ? AND email_key = ?`, []any{q.NodeID, fold(q.Value)}, nil
 	case store.UserByExternal:
@@ -499,6 +514,9 @@ func userFilter(q store.UserQuery) (string, []any, error) {
 	}
 	return "", nil, fmt.Errorf("unknown user field %q", q.Field)
 }
+
+// likeEscape escapes LIKE's wildcards and its escape character (\\) in s.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
 
 // teamFilter is the WHERE clause and its arguments for q.
 func teamFilter(q store.TeamQuery) (string, []any, error) {

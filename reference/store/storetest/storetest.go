@@ -893,11 +893,19 @@ func testFindUsers(x *suite) {
 	for i := range 5 {
 		fill = append(fill, mk(w.N1.ID, fmt.Sprintf("fill%d@example.com", i), fmt.Sprintf("fill%d", i), ""))
 	}
+	// userNames holding LIKE's wildcards and letters whose lower case is not
+	// ASCII's: prefix, suffix and substring must take them literally.
+	odd := []directory.User{
+		mk(w.N1.ID, "odd1@example.com", `50%_Off\Deal`, ""),
+		mk(w.N1.ID, "odd2@example.com", "50xxoff", ""),
+		mk(w.N1.ID, "odd3@example.com", "ÉMILE@Straße.example", ""),
+		mk(w.N1.ID, "odd4@example.com", "\u212aelvin", ""), // Kelvin sign: strings.ToLower gives "k"
+	}
 	// Same userName and externalId on other nodes: never found from N1.
 	sub := mk(w.N1b.ID, "alice@sub.example.com", "alice@example.com", "ext-1")
 	far := mk(w.N2.ID, "alice@globex.example.com", "Alice@Example.com", "ext-1")
 
-	n1 := append([]directory.User{u1, u2, u3}, fill...)
+	n1 := append(append([]directory.User{u1, u2, u3}, fill...), odd...)
 	slices.SortFunc(n1, func(a, b directory.User) int { return cmpInt(a.ID, b.ID) })
 	allIDs := ids(n1, userID)
 	sorted := func(us ...directory.User) []int64 {
@@ -917,14 +925,14 @@ func testFindUsers(x *suite) {
 			equal(t, fmt.Sprintf("%s: FindUsers(%+v) IDs", where, q), ids(got, userID), wantIDs)
 		}
 		// Every user of the node, in pages.
-		find(store.UserQuery{NodeID: w.N1.ID}, allIDs, 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Limit: 100}, allIDs, 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Limit: 3}, allIDs[0:3], 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Offset: 3, Limit: 3}, allIDs[3:6], 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Offset: 6, Limit: 3}, allIDs[6:8], 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Offset: 2}, allIDs[2:], 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Offset: 8, Limit: 3}, []int64{}, 8)
-		find(store.UserQuery{NodeID: w.N1.ID, Offset: 100}, []int64{}, 8)
+		find(store.UserQuery{NodeID: w.N1.ID}, allIDs, 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Limit: 100}, allIDs, 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Limit: 3}, allIDs[0:3], 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Offset: 3, Limit: 3}, allIDs[3:6], 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Offset: 6, Limit: 3}, allIDs[6:9], 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Offset: 2}, allIDs[2:], 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Offset: 12, Limit: 3}, []int64{}, 12)
+		find(store.UserQuery{NodeID: w.N1.ID, Offset: 100}, []int64{}, 12)
 		find(store.UserQuery{NodeID: w.N1b.ID}, []int64{sub.ID}, 1)
 		find(store.UserQuery{NodeID: w.N2.ID}, []int64{far.ID}, 1)
 
@@ -935,6 +943,32 @@ func testFindUsers(x *suite) {
 		find(store.UserQuery{NodeID: w.N1.ID, Field: store.UserByUserName, Value: "bob"}, []int64{u2.ID}, 1)
 		find(store.UserQuery{NodeID: w.N1.ID, Field: store.UserByUserName, Value: "nobody"}, []int64{}, 0)
 		find(store.UserQuery{NodeID: w.N2.ID, Field: store.UserByUserName, Value: "alice@example.com"}, []int64{far.ID}, 1)
+
+		// userName prefix, suffix, substring: case-insensitive (strings.ToLower
+		// on both sides), wildcards literal, other nodes' users never found.
+		byName := func(op store.TextOp, v string) store.UserQuery {
+			return store.UserQuery{NodeID: w.N1.ID, Field: store.UserByUserName, Op: op, Value: v}
+		}
+		find(byName(store.TextPrefix, "ALICE@"), sorted(u1, u3), 2)
+		find(byName(store.TextPrefix, "fill"), ids(fill, userID), 5)
+		q := byName(store.TextPrefix, "fill")
+		q.Offset, q.Limit = 1, 2
+		find(q, ids(fill, userID)[1:3], 5)
+		find(byName(store.TextPrefix, "50%"), []int64{odd[0].ID}, 1)
+		find(byName(store.TextPrefix, "50_"), []int64{}, 0)
+		find(byName(store.TextContains, "%_off\\"), []int64{odd[0].ID}, 1)
+		find(byName(store.TextContains, "x_o"), []int64{}, 0)
+		find(byName(store.TextContains, "\\d"), []int64{odd[0].ID}, 1)
+		find(byName(store.TextContains, "off"), sorted(odd[0], odd[1]), 2)
+		find(byName(store.TextSuffix, "EXAMPLE.COM"), sorted(u1, u3), 2)
+		find(byName(store.TextSuffix, "%"), []int64{}, 0)
+		find(byName(store.TextContains, "émile@STRASSE"), []int64{}, 0)
+		find(byName(store.TextContains, "émile@straße"), []int64{odd[2].ID}, 1)
+		find(byName(store.TextPrefix, "KELVIN"), []int64{odd[3].ID}, 1)
+		find(byName(store.TextContains, ""), allIDs, 12)
+		find(store.UserQuery{NodeID: w.N2.ID, Field: store.UserByUserName, Op: store.TextSuffix, Value: "@example.com"}, []int64{far.ID}, 1)
+		_, _, err := r.FindUsers(x.ctx, store.UserQuery{NodeID: w.N1.ID, Field: store.UserByExternal, Op: store.TextPrefix, Value: "ext"})
+		expect(t, err != nil, "%s: FindUsers: a prefix of externalId is refused", where)
 
 		// email: case-insensitive; another node's user is not found.
 		find(store.UserQuery{NodeID: w.N1.ID, Field: store.UserByEmail, Value: "Alice@Example.COM"}, []int64{u1.ID}, 1)
