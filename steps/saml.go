@@ -78,7 +78,19 @@ func (r reg) saml() {
 	r.s2(`^"([^"]*)" signs in at the service provider with the fault "([^"]*)"$`, func(w *World, n, f string) error {
 		return w.spInitiated(n, f)
 	})
+	// {sp origin} is the scheme, host and port of the service provider's ACS
 	r.s2(`^"([^"]*)" signs in through the identity provider with the RelayState "([^"]*)"$`, func(w *World, n, rs string) error {
+		if strings.Contains(rs, "{sp origin}") {
+			s, err := w.samlReady()
+			if err != nil {
+				return err
+			}
+			u, err := url.Parse(s.sp.ACS)
+			if err != nil || u.Host == "" {
+				return fmt.Errorf("the service provider's ACS %q has no origin", s.sp.ACS)
+			}
+			rs = strings.ReplaceAll(rs, "{sp origin}", u.Scheme+"://"+u.Host)
+		}
 		return w.idpInitiated(n, "", rs)
 	})
 	// percent-encoded: %09 is a tab, %5C a backslash (characters a feature file cannot show)

@@ -139,6 +139,12 @@ Feature: The service provider checks every condition of an assertion
       And the browser is not sent to "evil.test"
 
     @should @saml2
+    Example: An IdP-initiated login names an outside host behind the service provider's address as user info
+      When "alice" signs in through the identity provider with the RelayState "{sp origin}@evil.test/landing"
+      Then "alice" is signed in
+      And the browser is not sent to "evil.test"
+
+    @should @saml2
     Scenario Outline: An IdP-initiated login hides an outside host behind <trick>
       When "alice" signs in through the identity provider with the percent-encoded RelayState "<relay state>"
       Then "alice" is signed in

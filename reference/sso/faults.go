@@ -40,6 +40,7 @@ const (
 	FaultUnsignedIfSolicited Fault = "sso-unsigned-if-solicited"  // a response naming a request (InResponseTo) need not be signed
 	FaultStatusSolicitedOnly Fault = "sso-status-solicited-only"  // the StatusCode is checked only on responses to a request, not on unsolicited ones
 	FaultTrustSameSubject    Fault = "sso-trust-same-subject"     // the KeyInfo certificate is trusted when its subject name is a trusted certificate's
+	FaultRelayOriginPrefix   Fault = "sso-relay-origin-prefix"    // an absolute RelayState passes when it starts with the SP's origin: http://sp@evil.test/ too
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -29,6 +29,8 @@ func (sp *SP) allowedRedirect(c directory.SSOConfig, r *http.Request, target str
 		return target
 	case sp.fault(FaultLaxRedirect):
 		return laxRedirect(c, target, sp.base(r))
+	case sp.fault(FaultRelayOriginPrefix) && strings.HasPrefix(target, sp.base(r)):
+		return target
 	}
 	if p, ok := SameOriginPath(target); ok {
 		return p
