@@ -43,6 +43,7 @@ const (
 	FaultSHA1Digests       Fault = "sha1-digests"                 // signed by the trusted key with RSA-SHA256, over SHA-1 digests
 	FaultAssertionIssuer   Fault = "wrong-assertion-issuer"       // the Assertion's Issuer is another IdP, the Response's is right
 	FaultReplayRewrapped   Fault = "replay-rewrapped"             // the user's previous signed Assertion, in a new unsigned Response
+	FaultCommentAttribute  Fault = "comment-attribute"            // like comment-nameid, but the comment is in the email attribute only
 )
 
 var faultCatalogue = map[Fault]string{
@@ -58,7 +59,7 @@ var faultCatalogue = map[Fault]string{
 	FaultNoAudience: "no AudienceRestriction", FaultNoConditions: "no Conditions",
 	FaultNoSubjectConfData: "no SubjectConfirmationData", FaultSHA1: "RSA-SHA1 signature by the trusted key",
 	FaultSHA1Digests: "RSA-SHA256 signature over SHA-1 digests", FaultAssertionIssuer: "wrong issuer on the assertion only",
-	FaultReplayRewrapped: "replayed assertion in a new response",
+	FaultReplayRewrapped: "replayed assertion in a new response", FaultCommentAttribute: "comment-injected email attribute",
 }
 
 // Faults lists every fault name, sorted.
@@ -205,7 +206,7 @@ func (p *IdP) wrap(fs map[Fault]bool, resp *etree.Element, u User) error {
 // into "user@dom" <!----> ".evil.test". Exclusive c14n drops comments, so
 // the signature stays valid; a parser that reads only the first text node
 // sees "user@dom".
-func injectComment(a *etree.Element, email string) {
+func injectComment(a *etree.Element, email string, inNameID bool) {
 	split := func(el *etree.Element) {
 		if el.Text() != email+".evil.test" {
 			return
@@ -217,7 +218,7 @@ func injectComment(a *etree.Element, email string) {
 		el.CreateComment("")
 		el.CreateText(".evil.test")
 	}
-	if subj := child(a, "Subject"); subj != nil {
+	if subj := child(a, "Subject"); subj != nil && inNameID {
 		if n := child(subj, "NameID"); n != nil {
 			split(n)
 		}

@@ -103,7 +103,7 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 		issuer = "https://idp.evil.test/metadata"
 	}
 	nameID := u.Email
-	if fs[FaultCommentNameID] {
+	if fs[FaultCommentNameID] || fs[FaultCommentAttribute] {
 		nameID = u.Email + ".evil.test"
 	}
 
@@ -162,8 +162,8 @@ func (p *IdP) Mint(req MintRequest) (Minted, error) {
 		}
 	}
 	declareXS(respEl)
-	if fs[FaultCommentNameID] { // after signing: c14n drops comments, so both signatures hold
-		injectComment(child(respEl, "Assertion"), u.Email)
+	if fs[FaultCommentNameID] || fs[FaultCommentAttribute] { // after signing: c14n drops comments, so both signatures hold
+		injectComment(child(respEl, "Assertion"), u.Email, fs[FaultCommentNameID])
 	}
 	if err := p.wrap(fs, respEl, u); err != nil {
 		return Minted{}, err

@@ -333,6 +333,8 @@ var faultCases = []faultCase{
 	{mockidp.FaultUnsignedResponse, sso.FaultUnsignedIfSolicited, "", true},
 	{mockidp.FaultStatusResponder, sso.FaultStatusSolicitedOnly, "", false},
 	{mockidp.FaultUntrustedKey, sso.FaultTrustSameSubject, "", false},
+	{mockidp.FaultCommentAttribute, sso.FaultCommentTruncation, "", false},
+	{mockidp.FaultCommentAttribute, sso.FaultCommentNameIDOnly, "", false},
 }
 
 func TestEveryFaultIsCovered(t *testing.T) {

@@ -354,7 +354,7 @@ func attackIdentities(email string, f mockidp.Fault) (signed string, forged []st
 	case mockidp.FaultXSW1, mockidp.FaultXSW2, mockidp.FaultXSW3, mockidp.FaultXSW4, mockidp.FaultXSW5,
 		mockidp.FaultXSW6, mockidp.FaultXSW7, mockidp.FaultXSW8, mockidp.FaultTwoAssertions:
 		return email, []string{mockidp.Victim(email)}
-	case mockidp.FaultCommentNameID: // signed for email + ".evil.test"; a truncating reader sees email
+	case mockidp.FaultCommentNameID, mockidp.FaultCommentAttribute: // signed for email + ".evil.test"; a truncating reader sees email
 		return email + ".evil.test", []string{email}
 	}
 	return email, nil

@@ -109,11 +109,17 @@ Feature: The service provider trusts only what the IdP signed
       And no account exists for an identity the IdP did not sign
 
   @saml-comment-injection
-  Rule: A comment inside the NameID never shortens the identity
+  Rule: A comment inside the NameID or an attribute never shortens the identity
     Cites SAML profiles §4.1.4.3: "Regardless of the SAML binding used, the service provider MUST do the following: [...] Verify any signatures present on the assertion(s) or the response" (the signed NameID is its whole text: XML C14N drops comments, not the text after them)
 
     @must @saml2
     Example: The IdP signed alice's address with a suffix and a comment splits it
       When "alice" signs in through the identity provider with the fault "comment-nameid"
+      Then nobody but the identity the IdP signed is signed in
+      And no account exists for an identity the IdP did not sign
+
+    @must @saml2
+    Example: The IdP signed alice's address with a suffix and a comment splits the email attribute only
+      When "alice" signs in through the identity provider with the fault "comment-attribute"
       Then nobody but the identity the IdP signed is signed in
       And no account exists for an identity the IdP did not sign

@@ -41,6 +41,7 @@ const (
 	FaultStatusSolicitedOnly Fault = "sso-status-solicited-only"  // the StatusCode is checked only on responses to a request, not on unsolicited ones
 	FaultTrustSameSubject    Fault = "sso-trust-same-subject"     // the KeyInfo certificate is trusted when its subject name is a trusted certificate's
 	FaultRelayOriginPrefix   Fault = "sso-relay-origin-prefix"    // an absolute RelayState passes when it starts with the SP's origin: http://sp@evil.test/ too
+	FaultCommentNameIDOnly   Fault = "sso-comment-nameid-only"    // comments are refused in the NameID only; attribute values are read up to the first comment
 )
 
 func (sp *SP) fault(f Fault) bool { return sp.faults[f] }

@@ -192,7 +192,8 @@ func (sp *SP) verify(b64 string, p checkParams) (verified, error) {
 	// is the Duo-2018 truncation attack. A response holding more than one
 	// Assertion anywhere (XSW, CVE-2022-41912) is refused before any is read.
 	comments := hasComment(root)
-	if comments && !sp.fault(FaultCommentTruncation) {
+	nameIDOnly := sp.fault(FaultCommentNameIDOnly)
+	if comments && !sp.fault(FaultCommentTruncation) && (!nameIDOnly || nameIDComment(root)) {
 		return v, rejectf("comment in response")
 	}
 	if n := len(root.FindElements("//Assertion")); n > 1 && !sp.fault(FaultMultipleAssertions) && !sp.fault(FaultReadUnverified) && !sp.fault(FaultXSWDocumentOrder) {
@@ -447,7 +448,7 @@ func (sp *SP) text(el *etree.Element) (string, error) {
 		case *etree.CharData:
 			b.WriteString(c.Data)
 		case *etree.Comment:
-			if sp.fault(FaultCommentTruncation) {
+			if sp.fault(FaultCommentTruncation) || (sp.fault(FaultCommentNameIDOnly) && el.Tag != "NameID") {
 				return strings.TrimSpace(b.String()), nil
 			}
 			return "", rejectf("comment inside %s", el.Tag)
@@ -456,6 +457,17 @@ func (sp *SP) text(el *etree.Element) (string, error) {
 		}
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// nameIDComment reports whether a NameID of the response holds a comment
+// (FaultCommentNameIDOnly's check).
+func nameIDComment(root *etree.Element) bool {
+	for _, n := range root.FindElements("//NameID") {
+		if hasComment(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasComment(el *etree.Element) bool {
