@@ -304,6 +304,7 @@ var faultMatrix = []faultRow{
 	{fault: "sso-trust-same-subject", rules: "@saml-trusted-key"},
 	{fault: "sso-relay-origin-prefix", rules: "@saml-relay-state", scenarios: `as user info$`},
 	{fault: "sso-comment-nameid-only", rules: "@saml-comment-injection", scenarios: `email attribute only$`},
+	{fault: "keeper-sso-route-case-exact", rules: "@jit-domain-routing", scenarios: `upper case`},
 	{fault: "sso-no-in-response-to", rules: "@saml-idp-initiated-off"},
 }
 
@@ -433,7 +434,6 @@ var singleTwinRules = map[string]string{
 	"@query-unparsable":           "second twin not written yet: look at the rule's data first",
 	"@remove-shows-identity":      "second twin not written yet: look at the rule's data first",
 	"@username-any-format":        "second twin not written yet: look at the rule's data first",
-	"@jit-domain-routing":         "second twin not written yet: needs new data: a case-different domain",
 	"@jit-domain-unreserved":      "second twin not written yet: needs new data: a case-different domain",
 	"@jit-one-user":               "second twin not written yet: needs new data: a case-different email",
 	"@jit-other-enterprise":       "second twin not written yet: needs a scenario with a user of another node: an enterprise-only lookup still hits the global email index",

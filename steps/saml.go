@@ -102,7 +102,10 @@ func (r reg) saml() {
 		return w.idpInitiated(n, "", v)
 	})
 	r.s1(`^"([^"]*)" signs in twice at the same time$`, func(w *World, n string) error { return w.concurrentSignIn(n) })
-	r.s1(`^"([^"]*)" types the email at the service provider$`, func(w *World, n string) error { return w.loginByEmail(n) })
+	r.s1(`^"([^"]*)" types the email at the service provider$`, func(w *World, n string) error { return w.loginByEmail(n, false) })
+	r.s1(`^"([^"]*)" types the email with its domain in upper case at the service provider$`, func(w *World, n string) error {
+		return w.loginByEmail(n, true)
+	})
 
 	r.s1(`^"([^"]*)" is signed in$`, func(w *World, n string) error { return w.expectSignedIn(n) })
 	r.s0(`^the sign-in is refused$`, func(w *World) error { return w.expectRefused() })
@@ -406,15 +409,20 @@ func (w *World) concurrentSignIn(name string) error {
 	return nil
 }
 
-func (w *World) loginByEmail(name string) error {
+func (w *World) loginByEmail(name string, upperDomain bool) error {
 	s, err := w.samlReady()
 	if err != nil {
 		return err
 	}
 	w.removeAccountsAtEnd(w.samlEmail(name))
+	email := w.samlEmail(name)
+	if upperDomain { // domains are case-insensitive (RFC 5321 §2.4)
+		local, dom, _ := strings.Cut(email, "@")
+		email = local + "@" + strings.ToUpper(dom)
+	}
 	b := w.newBrowser(false)
 	base := s.sp.Login[:strings.LastIndex(s.sp.Login, "/")]
-	s.page, err = b.Get(base + "?email=" + url.QueryEscape(w.samlEmail(name)))
+	s.page, err = b.Get(base + "?email=" + url.QueryEscape(email))
 	return err
 }
 

@@ -89,6 +89,12 @@ Feature: Just-in-time provisioning through SSO
       When "dana" types the email at the service provider
       Then the browser is sent to the node's identity provider
 
+    @should @own-enterprise @assumption
+    Example: A reserved domain typed in upper case routes to the IdP
+      Given the email domain of "dana" is reserved to the node's enterprise
+      When "dana" types the email with its domain in upper case at the service provider
+      Then the browser is sent to the node's identity provider
+
   @jit-domain-unreserved
   Rule: Typing an email whose domain is not reserved routes nowhere (the master password is asked)
     Level: SHOULD, not MUST: Keeper's documents do not state what an unreserved domain does.

@@ -24,10 +24,11 @@ const (
 	FaultSSORouteAny      Fault = "keeper-sso-route-any-domain"    // an unreserved domain is routed to some SSO node anyway
 	FaultSSORouteExisting Fault = "keeper-sso-route-existing-only" // only emails of existing users are routed
 	// second wrong twins of the JIT rules
-	FaultJITRootNode      Fault = "keeper-jit-root-node"       // a JIT user is created active in the enterprise's root node, not the SSO node
-	FaultSSOLockIgnored   Fault = "keeper-sso-lock-ignored"    // the lock is not checked: a locked user signs in and stays locked
-	FaultSSOInvitedRefuse Fault = "keeper-sso-invited-refused" // an invited (SCIM) user is refused as not yet active
-	FaultJITOffCreates    Fault = "keeper-jit-off-creates"     // JIT off refuses the sign-in only after creating the user
+	FaultJITRootNode       Fault = "keeper-jit-root-node"        // a JIT user is created active in the enterprise's root node, not the SSO node
+	FaultSSOLockIgnored    Fault = "keeper-sso-lock-ignored"     // the lock is not checked: a locked user signs in and stays locked
+	FaultSSOInvitedRefuse  Fault = "keeper-sso-invited-refused"  // an invited (SCIM) user is refused as not yet active
+	FaultJITOffCreates     Fault = "keeper-jit-off-creates"      // JIT off refuses the sign-in only after creating the user
+	FaultSSORouteCaseExact Fault = "keeper-sso-route-case-exact" // the typed email's domain is looked up as typed: ACME.EXAMPLE is not acme.example
 )
 
 // SSOSettings are the admin-editable parts of a node's SSO configuration.
@@ -270,7 +271,11 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 func (s *Service) SSORoute(ctx context.Context, email string) (int64, error) {
 	const op = "sso route"
 	st := s.st
-	d, err := st.GetDomain(ctx, directory.EmailDomain(strings.TrimSpace(email)))
+	dom := directory.EmailDomain(strings.TrimSpace(email))
+	d, err := st.GetDomain(ctx, dom)
+	if err == nil && s.fault(FaultSSORouteCaseExact) && !strings.HasSuffix(strings.TrimSpace(email), "@"+d.Name) {
+		err = store.ErrNotFound // the domain as typed is not the one reserved
+	}
 	if err != nil && s.fault(FaultSSORouteAny) {
 		if cs, err := st.ListSSOConfigs(ctx, 0); err == nil && len(cs) > 0 {
 			return cs[0].NodeID, nil
