@@ -91,6 +91,7 @@ Feature: Just-in-time provisioning through SSO
 
     @should @own-enterprise @assumption
     Example: A reserved domain typed in upper case routes to the IdP
+      Domains are case-insensitive (RFC 5321 §2.4); Keeper does not say how a typed address is matched to a reservation.
       Given the email domain of "dana" is reserved to the node's enterprise
       When "dana" types the email with its domain in upper case at the service provider
       Then the browser is sent to the node's identity provider
