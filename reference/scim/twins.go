@@ -681,3 +681,24 @@ func groupsWithoutValue(body []byte) []byte {
 	b, _ := json.Marshal(m)
 	return b
 }
+
+// Second twins of the rules one fault broke (issue 11): each is a wrong
+// implementation distinct from the first, and the rule's data tells it from
+// the right behaviour.
+const (
+	FaultQueryParamLimit Fault = "scim-query-param-limit" // only the first 1000 query parameters are read, the rest dropped silently
+)
+
+// queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
+// the qs package's parameterLimit (express's query parser) default to 1000.
+const queryParamLimit = 1000
+
+// firstParams is FaultQueryParamLimit: a raw query cut after its first
+// queryParamLimit parameters.
+func firstParams(raw string) string {
+	parts := strings.SplitN(raw, "&", queryParamLimit+1)
+	if len(parts) <= queryParamLimit {
+		return raw
+	}
+	return strings.Join(parts[:queryParamLimit], "&")
+}
