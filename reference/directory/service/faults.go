@@ -55,6 +55,7 @@ const (
 	FaultUserTeamsUnchecked Fault = "keeper-user-teams-unchecked" // a group's members are checked for the node, a user's groups are not
 	// second twins of rules one fault broke (issue 11)
 	FaultRootEndpointStored Fault = "keeper-root-endpoint-stored" // an endpoint on the root node is refused (403) only after it was stored: the root has one
+	FaultUserNameNoSpaces   Fault = "rfc-username-no-spaces"      // a userName with white space is refused (a login-name pattern), whatever the node's identity mode
 )
 
 // WithFaults switches faults on (tests only).
