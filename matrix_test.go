@@ -284,6 +284,8 @@ var faultMatrix = []faultRow{
 	{fault: "scim-query-param-limit", rules: "@query-unparsable", scenarios: `^A filter after a thousand other parameters`},
 	{fault: "keeper-root-endpoint-stored", rules: "@no-root-endpoint"},
 	{fault: "rfc-username-no-spaces", rules: "@username-any-format", profile: "rfc7644", scenarios: `B\. Jensen`},
+	{fault: "scim-display-name-from-name", rules: "@patch-remove-unassigns", profile: "rfc7644", scenarios: `^Removing displayName`},
+	{fault: "scim-display-name-from-name", rules: "@remove-shows-identity", scenarios: `^Removing the display name`},
 
 	{fault: "sso-lax-redirect", rules: "@saml-relay-state-path"},
 	{fault: "sso-accept-sha1", rules: "@saml-sha1"},
@@ -425,8 +427,6 @@ var singleTwinRules = map[string]string{
 	"@idp-create-shapes":          "second twin not written yet: e.g. an enterprise extension refused",
 	"@idp-pathless-keys":          "second twin not written yet: e.g. path-less keys matched case-sensitively",
 	"@patch-no-change":            "second twin not written yet: e.g. an add to a multi-valued attribute always counts as a change",
-	"@patch-remove-unassigns":     "second twin not written yet: look at the rule's data first",
-	"@remove-shows-identity":      "second twin not written yet: look at the rule's data first",
 	"@jit-domain-routing":         "second twin not written yet: needs new data: a case-different domain",
 	"@jit-domain-unreserved":      "second twin not written yet: needs new data: a case-different domain",
 	"@jit-one-user":               "second twin not written yet: needs new data: a case-different email",

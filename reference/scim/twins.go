@@ -686,7 +686,8 @@ func groupsWithoutValue(body []byte) []byte {
 // implementation distinct from the first, and the rule's data tells it from
 // the right behaviour.
 const (
-	FaultQueryParamLimit Fault = "scim-query-param-limit" // only the first 1000 query parameters are read, the rest dropped silently
+	FaultQueryParamLimit     Fault = "scim-query-param-limit"      // only the first 1000 query parameters are read, the rest dropped silently
+	FaultDisplayNameFromName Fault = "scim-display-name-from-name" // a user without a displayName shows its name (given and family) as one
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and

@@ -108,6 +108,9 @@ func userInput(m map[string]any, faults Faults) service.UserInput {
 	if act, ok := m["active"].(bool); ok {
 		in.Active = &act
 	}
+	if in.DisplayName == "" && faults.Has(FaultDisplayNameFromName) {
+		in.DisplayName = joinName(in.GivenName, in.FamilyName)
+	}
 	if !faults.Has(FaultDropAttributes) {
 		in.Extra = extraAttributes(m, in.GivenName, in.FamilyName)
 	}
