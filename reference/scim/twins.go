@@ -688,6 +688,7 @@ func groupsWithoutValue(body []byte) []byte {
 const (
 	FaultQueryParamLimit     Fault = "scim-query-param-limit"      // only the first 1000 query parameters are read, the rest dropped silently
 	FaultDisplayNameFromName Fault = "scim-display-name-from-name" // a user without a displayName shows its name (given and family) as one
+	FaultExtensionDropped    Fault = "scim-extension-dropped"      // the enterprise extension's attributes are dropped, the core ones kept
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
@@ -702,4 +703,14 @@ func firstParams(raw string) string {
 		return raw
 	}
 	return strings.Join(parts[:queryParamLimit], "&")
+}
+
+// dropExtensions is FaultExtensionDropped: the attributes of extension
+// schemas (under their URN in a normalised map) are not kept.
+func dropExtensions(m map[string]any) {
+	for k := range m {
+		if strings.HasPrefix(strings.ToLower(k), "urn:") {
+			delete(m, k)
+		}
+	}
 }

@@ -111,6 +111,9 @@ func userInput(m map[string]any, faults Faults) service.UserInput {
 	if in.DisplayName == "" && faults.Has(FaultDisplayNameFromName) {
 		in.DisplayName = joinName(in.GivenName, in.FamilyName)
 	}
+	if faults.Has(FaultExtensionDropped) {
+		dropExtensions(m)
+	}
 	if !faults.Has(FaultDropAttributes) {
 		in.Extra = extraAttributes(m, in.GivenName, in.FamilyName)
 	}
