@@ -686,9 +686,10 @@ func groupsWithoutValue(body []byte) []byte {
 // implementation distinct from the first, and the rule's data tells it from
 // the right behaviour.
 const (
-	FaultQueryParamLimit     Fault = "scim-query-param-limit"      // only the first 1000 query parameters are read, the rest dropped silently
-	FaultDisplayNameFromName Fault = "scim-display-name-from-name" // a user without a displayName shows its name (given and family) as one
-	FaultExtensionDropped    Fault = "scim-extension-dropped"      // the enterprise extension's attributes are dropped, the core ones kept
+	FaultQueryParamLimit         Fault = "scim-query-param-limit"           // only the first 1000 query parameters are read, the rest dropped silently
+	FaultDisplayNameFromName     Fault = "scim-display-name-from-name"      // a user without a displayName shows its name (given and family) as one
+	FaultExtensionDropped        Fault = "scim-extension-dropped"           // the enterprise extension's attributes are dropped, the core ones kept
+	FaultGroupsOnCreateByDisplay Fault = "scim-groups-on-create-by-display" // groups on POST /Users are looked up by display (the team name); a value alone joins nothing
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
@@ -713,4 +714,26 @@ func dropExtensions(m map[string]any) {
 			delete(m, k)
 		}
 	}
+}
+
+// groupsByDisplay is FaultGroupsOnCreateByDisplay: the groups of a create
+// are found by their display, the team's name; an entry without one is
+// skipped and its value never read.
+func (a *API) groupsByDisplay(q *request, raw map[string]any) ([]string, error) {
+	_, v, _ := schema.GetFold(raw, "groups")
+	var ids []string
+	for _, e := range asObjects(v) {
+		name, _ := e["display"].(string)
+		if name == "" {
+			continue
+		}
+		ts, _, err := a.svc.Store().FindTeams(q.ctx, store.TeamQuery{NodeID: q.node, Field: store.TeamByDisplayName, Value: name})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids, nil
 }

@@ -270,7 +270,12 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 		return service.UserInput{}, nil, err
 	}
 	var groups []string
-	if withGroups {
+	switch {
+	case withGroups && q.faults.Has(FaultGroupsOnCreateByDisplay):
+		if groups, err = a.groupsByDisplay(q, raw); err != nil {
+			return service.UserInput{}, nil, err
+		}
+	case withGroups:
 		if groups, err = refValues(raw, "groups"); err != nil {
 			return service.UserInput{}, nil, err
 		}
