@@ -690,6 +690,7 @@ const (
 	FaultDisplayNameFromName     Fault = "scim-display-name-from-name"      // a user without a displayName shows its name (given and family) as one
 	FaultExtensionDropped        Fault = "scim-extension-dropped"           // the enterprise extension's attributes are dropped, the core ones kept
 	FaultGroupsOnCreateByDisplay Fault = "scim-groups-on-create-by-display" // groups on POST /Users are looked up by display (the team name); a value alone joins nothing
+	FaultExtensionSchemaRefused  Fault = "scim-extension-schema-refused"    // a create whose schemas names an extension URN is refused (400 invalidValue)
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
@@ -736,4 +737,17 @@ func (a *API) groupsByDisplay(q *request, raw map[string]any) ([]string, error) 
 		}
 	}
 	return ids, nil
+}
+
+// namesExtension reports whether a raw body's schemas names a URN other
+// than the core User schema's (FaultExtensionSchemaRefused).
+func namesExtension(raw map[string]any) bool {
+	_, v, _ := schema.GetFold(raw, "schemas")
+	list, _ := v.([]any)
+	for _, s := range list {
+		if u, ok := s.(string); ok && !strings.EqualFold(u, schema.UserURN) {
+			return true
+		}
+	}
+	return false
 }

@@ -269,6 +269,9 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if err != nil {
 		return service.UserInput{}, nil, err
 	}
+	if withGroups && q.faults.Has(FaultExtensionSchemaRefused) && namesExtension(raw) {
+		return service.UserInput{}, nil, scimerr.BadRequest(scimerr.InvalidValue, "schemas must be [%q]", schema.UserURN)
+	}
 	var groups []string
 	switch {
 	case withGroups && q.faults.Has(FaultGroupsOnCreateByDisplay):
