@@ -691,6 +691,7 @@ const (
 	FaultExtensionDropped        Fault = "scim-extension-dropped"           // the enterprise extension's attributes are dropped, the core ones kept
 	FaultGroupsOnCreateByDisplay Fault = "scim-groups-on-create-by-display" // groups on POST /Users are looked up by display (the team name); a value alone joins nothing
 	FaultExtensionSchemaRefused  Fault = "scim-extension-schema-refused"    // a create whose schemas names an extension URN is refused (400 invalidValue)
+	FaultPathlessDottedIgnored   Fault = "scim-pathless-dotted-ignored"     // a path-less value's keys are read as top-level attribute names: dotted and URN-qualified keys are skipped
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
@@ -750,4 +751,24 @@ func namesExtension(raw map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// skipNonAttributeKeys is FaultPathlessDottedIgnored: a path-less value's
+// keys that are not a plain attribute name ("name.givenName",
+// "urn:...:employeeNumber") match no attribute and are skipped.
+func skipNonAttributeKeys(ops []patch.Operation) []patch.Operation {
+	out := make([]patch.Operation, len(ops))
+	for i, op := range ops {
+		if obj, ok := op.Value.(map[string]any); ok && op.Path == "" {
+			kept := map[string]any{}
+			for k, v := range obj {
+				if !strings.ContainsAny(k, ".:") {
+					kept[k] = v
+				}
+			}
+			op.Value = kept
+		}
+		out[i] = op
+	}
+	return out
 }

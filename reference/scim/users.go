@@ -436,6 +436,9 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
+	if q.faults.Has(FaultPathlessDottedIgnored) {
+		ops = skipNonAttributeKeys(ops)
+	}
 	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", twinOps(q.faults, ops))
 	if err != nil {
 		q.fail(err)
