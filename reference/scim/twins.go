@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
@@ -692,6 +693,7 @@ const (
 	FaultGroupsOnCreateByDisplay Fault = "scim-groups-on-create-by-display" // groups on POST /Users are looked up by display (the team name); a value alone joins nothing
 	FaultExtensionSchemaRefused  Fault = "scim-extension-schema-refused"    // a create whose schemas names an extension URN is refused (400 invalidValue)
 	FaultPathlessDottedIgnored   Fault = "scim-pathless-dotted-ignored"     // a path-less value's keys are read as top-level attribute names: dotted and URN-qualified keys are skipped
+	FaultMultiValuedAddBumps     Fault = "scim-multi-valued-add-bumps"      // an add to a multi-valued attribute counts as a change even when the value is there
 )
 
 // queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
@@ -771,4 +773,29 @@ func skipNonAttributeKeys(ops []patch.Operation) []patch.Operation {
 		out[i] = op
 	}
 	return out
+}
+
+// addsMultiValued reports whether an operation adds to a multi-valued
+// attribute (FaultMultiValuedAddBumps).
+func addsMultiValued(rt *schema.ResourceType, ops []patch.Operation) bool {
+	for _, op := range ops {
+		if !strings.EqualFold(op.Op, patch.OpAdd) || op.Path == "" {
+			continue
+		}
+		top, _, _ := strings.Cut(op.Path, "[")
+		if ref, ok := rt.Lookup("", top, ""); ok && ref.Sub == "" && ref.Attr.MultiValued {
+			return true
+		}
+	}
+	return false
+}
+
+// touchUser gives an unchanged user a new version and lastModified, the
+// way a server that counts every add to a multi-valued attribute as a
+// change does (FaultMultiValuedAddBumps).
+func (a *API) touchUser(q *request, u directory.User) (directory.User, error) {
+	u.Version++
+	u.Modified = time.Now().UTC().Truncate(time.Microsecond)
+	err := a.svc.Store().Update(context.WithoutCancel(q.ctx), func(tx store.Tx) error { return tx.UpdateUser(q.ctx, u) })
+	return u, err
 }

@@ -491,6 +491,12 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
+	if q.faults.Has(FaultMultiValuedAddBumps) && nu.Version == before.Version && addsMultiValued(schema.UserType, ops) {
+		if nu, err = a.touchUser(q, nu); err != nil {
+			q.fail(err)
+			return
+		}
+	}
 	if q.faults.Has(FaultPatchAnswersBefore) {
 		nu = before
 	}
