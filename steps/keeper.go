@@ -256,6 +256,25 @@ func (r reg) keeper() {
 		}
 		return nil
 	})
+	// The refusal must leave nothing behind: a node with no endpoint is a 404
+	// of get_endpoint (docs/admin-api.md). One found is removed at the end.
+	r.s0(`^the root node has no SCIM endpoint$`, func(w *World) error {
+		e, err := w.admin.enterprise(w.ctx, w.enterpriseID)
+		if err != nil {
+			return err
+		}
+		root := e.RootNodeID
+		ep, err := w.admin.endpoint(w.ctx, root)
+		var r *AdminRefusal
+		switch {
+		case errors.As(err, &r) && r.Status == http.StatusNotFound:
+			return nil
+		case err != nil:
+			return err
+		}
+		w.atEnd(func(ctx context.Context) error { return w.admin.deleteEndpoint(ctx, root) })
+		return failf(nil, "expected the root node to have no SCIM endpoint after the refusal; it has one (status %q, %s)", ep.Status, ep.SCIMURL)
+	})
 	r.s1(`^the (previous token is refused|new token is accepted)$`, func(w *World, which string) error {
 		tok, want := w.oldToken, http.StatusUnauthorized
 		which = strings.Fields(which)[0]

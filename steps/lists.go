@@ -36,7 +36,10 @@ func (r reg) lists() {
 		w.last = ex
 		return err
 	})
-	r.s3(`^the identity provider lists (users|groups) with (\d+) query parameters besides the filter (.+)$`, func(w *World, kind, n, filter string) error {
+	// The filter first and the other parameters after it ("besides"), or the
+	// other parameters first ("before"): a server that reads only so many
+	// parameters drops the filter then.
+	r.s4(`^the identity provider lists (users|groups) with (\d+) query parameters (besides|before) the filter (.+)$`, func(w *World, kind, n, where, filter string) error {
 		f, err := w.expand(filter)
 		if err != nil {
 			return err
@@ -46,7 +49,12 @@ func (r reg) lists() {
 			return err
 		}
 		ex, err := w.do(http.MethodGet, resourcePath[kind], nil, func(r *scimclient.Request) {
-			r.RawQuery = "filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20") + strings.Repeat("&provkit=1", count)
+			fq := "filter=" + strings.ReplaceAll(url.QueryEscape(f), "+", "%20")
+			if where == "before" {
+				r.RawQuery = strings.Repeat("provkit=1&", count) + fq
+				return
+			}
+			r.RawQuery = fq + strings.Repeat("&provkit=1", count)
 		})
 		w.last = ex
 		return err

@@ -33,3 +33,4 @@ Feature: One SCIM endpoint per node, with one token
     Example: An endpoint on the root node is refused
       When an administrator creates a SCIM endpoint on the root node
       Then the administrator is refused with status 403
+      And the root node has no SCIM endpoint

@@ -113,8 +113,10 @@ Feature: Filters select the resources a list returns
     RFC 7644 §3.4.2.2 answers a filter it cannot read with 400 invalidFilter; a query whose filter cannot be
     decoded (RFC 3986 §2.1 percent-encoding, the WHATWG form encoding of '&'-separated parameters) is such a
     filter. A server that skips the undecodable parameter answers the unfiltered list, and an IdP that takes the
-    first result links the wrong account. Judged by the outcome: a client error (400 invalidFilter, or 414 URI Too
-    Long for the 10,000 parameters) is right, and so is the list the readable filter selects; a wider list is not.
+    first result links the wrong account, and so does a server that reads only its first so many parameters (PHP's
+    max_input_vars and express's query parser stop at 1,000) when the filter comes after them. Judged by the
+    outcome: a client error (400 invalidFilter, or 414 URI Too Long or 431 for the many parameters) is right, and so
+    is the list the readable filter selects; a wider list is not.
     Level: SHOULD, not MUST: RFC 7644 Table 9 names invalidFilter for a filter that cannot be read, without MUST.
 
     @should
@@ -131,6 +133,11 @@ Feature: Filters select the resources a list returns
     @should
     Example: A filter among more parameters than the server reads never widens the answer
       When the identity provider lists users with 10000 query parameters besides the filter userName eq "{alice}"
+      Then the query is refused with a client error, or the list holds exactly the users "alice"
+
+    @should
+    Example: A filter after a thousand other parameters never widens the answer
+      When the identity provider lists users with 1000 query parameters before the filter userName eq "{alice}"
       Then the query is refused with a client error, or the list holds exactly the users "alice"
 
   @filter-no-match

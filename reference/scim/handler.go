@@ -110,7 +110,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	query, err := parseQuery(r.URL.RawQuery, a.opt.Faults.Has(FaultLenientQuery))
+	rawQuery := r.URL.RawQuery
+	if a.opt.Faults.Has(FaultQueryParamLimit) {
+		rawQuery = firstParams(rawQuery)
+	}
+	query, err := parseQuery(rawQuery, a.opt.Faults.Has(FaultLenientQuery))
 	if err != nil {
 		writeError(w, err)
 		return

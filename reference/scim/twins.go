@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/directory/service"
@@ -680,4 +681,121 @@ func groupsWithoutValue(body []byte) []byte {
 	}
 	b, _ := json.Marshal(m)
 	return b
+}
+
+// Second twins of the rules one fault broke (issue 11): each is a wrong
+// implementation distinct from the first, and the rule's data tells it from
+// the right behaviour.
+const (
+	FaultQueryParamLimit         Fault = "scim-query-param-limit"           // only the first 1000 query parameters are read, the rest dropped silently
+	FaultDisplayNameFromName     Fault = "scim-display-name-from-name"      // a user without a displayName shows its name (given and family) as one
+	FaultExtensionDropped        Fault = "scim-extension-dropped"           // the enterprise extension's attributes are dropped, the core ones kept
+	FaultGroupsOnCreateByDisplay Fault = "scim-groups-on-create-by-display" // groups on POST /Users are looked up by display (the team name); a value alone joins nothing
+	FaultExtensionSchemaRefused  Fault = "scim-extension-schema-refused"    // a create whose schemas names an extension URN is refused (400 invalidValue)
+	FaultPathlessDottedIgnored   Fault = "scim-pathless-dotted-ignored"     // a path-less value's keys are read as top-level attribute names: dotted and URN-qualified keys are skipped
+	FaultMultiValuedAddBumps     Fault = "scim-multi-valued-add-bumps"      // an add to a multi-valued attribute counts as a change even when the value is there
+)
+
+// queryParamLimit is FaultQueryParamLimit's limit: PHP's max_input_vars and
+// the qs package's parameterLimit (express's query parser) default to 1000.
+const queryParamLimit = 1000
+
+// firstParams is FaultQueryParamLimit: a raw query cut after its first
+// queryParamLimit parameters.
+func firstParams(raw string) string {
+	parts := strings.SplitN(raw, "&", queryParamLimit+1)
+	if len(parts) <= queryParamLimit {
+		return raw
+	}
+	return strings.Join(parts[:queryParamLimit], "&")
+}
+
+// dropExtensions is FaultExtensionDropped: the attributes of extension
+// schemas (under their URN in a normalised map) are not kept.
+func dropExtensions(m map[string]any) {
+	for k := range m {
+		if strings.HasPrefix(strings.ToLower(k), "urn:") {
+			delete(m, k)
+		}
+	}
+}
+
+// groupsByDisplay is FaultGroupsOnCreateByDisplay: the groups of a create
+// are found by their display, the team's name; an entry without one is
+// skipped and its value never read.
+func (a *API) groupsByDisplay(q *request, raw map[string]any) ([]string, error) {
+	_, v, _ := schema.GetFold(raw, "groups")
+	var ids []string
+	for _, e := range asObjects(v) {
+		name, _ := e["display"].(string)
+		if name == "" {
+			continue
+		}
+		ts, _, err := a.svc.Store().FindTeams(q.ctx, store.TeamQuery{NodeID: q.node, Field: store.TeamByDisplayName, Value: name})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids, nil
+}
+
+// namesExtension reports whether a raw body's schemas names a URN other
+// than the core User schema's (FaultExtensionSchemaRefused).
+func namesExtension(raw map[string]any) bool {
+	_, v, _ := schema.GetFold(raw, "schemas")
+	list, _ := v.([]any)
+	for _, s := range list {
+		if u, ok := s.(string); ok && !strings.EqualFold(u, schema.UserURN) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipNonAttributeKeys is FaultPathlessDottedIgnored: a path-less value's
+// keys that are not a plain attribute name ("name.givenName",
+// "urn:...:employeeNumber") match no attribute and are skipped.
+func skipNonAttributeKeys(ops []patch.Operation) []patch.Operation {
+	out := make([]patch.Operation, len(ops))
+	for i, op := range ops {
+		if obj, ok := op.Value.(map[string]any); ok && op.Path == "" {
+			kept := map[string]any{}
+			for k, v := range obj {
+				if !strings.ContainsAny(k, ".:") {
+					kept[k] = v
+				}
+			}
+			op.Value = kept
+		}
+		out[i] = op
+	}
+	return out
+}
+
+// addsMultiValued reports whether an operation adds to a multi-valued
+// attribute (FaultMultiValuedAddBumps).
+func addsMultiValued(rt *schema.ResourceType, ops []patch.Operation) bool {
+	for _, op := range ops {
+		if !strings.EqualFold(op.Op, patch.OpAdd) || op.Path == "" {
+			continue
+		}
+		top, _, _ := strings.Cut(op.Path, "[")
+		if ref, ok := rt.Lookup("", top, ""); ok && ref.Sub == "" && ref.Attr.MultiValued {
+			return true
+		}
+	}
+	return false
+}
+
+// touchUser gives an unchanged user a new version and lastModified, the
+// way a server that counts every add to a multi-valued attribute as a
+// change does (FaultMultiValuedAddBumps).
+func (a *API) touchUser(q *request, u directory.User) (directory.User, error) {
+	u.Version++
+	u.Modified = time.Now().UTC().Truncate(time.Microsecond)
+	err := a.svc.Store().Update(context.WithoutCancel(q.ctx), func(tx store.Tx) error { return tx.UpdateUser(q.ctx, u) })
+	return u, err
 }

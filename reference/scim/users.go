@@ -108,6 +108,12 @@ func userInput(m map[string]any, faults Faults) service.UserInput {
 	if act, ok := m["active"].(bool); ok {
 		in.Active = &act
 	}
+	if in.DisplayName == "" && faults.Has(FaultDisplayNameFromName) {
+		in.DisplayName = joinName(in.GivenName, in.FamilyName)
+	}
+	if faults.Has(FaultExtensionDropped) {
+		dropExtensions(m)
+	}
 	if !faults.Has(FaultDropAttributes) {
 		in.Extra = extraAttributes(m, in.GivenName, in.FamilyName)
 	}
@@ -263,8 +269,16 @@ func (a *API) decodeUser(q *request, withGroups bool) (service.UserInput, []stri
 	if err != nil {
 		return service.UserInput{}, nil, err
 	}
+	if withGroups && q.faults.Has(FaultExtensionSchemaRefused) && namesExtension(raw) {
+		return service.UserInput{}, nil, scimerr.BadRequest(scimerr.InvalidValue, "schemas must be [%q]", schema.UserURN)
+	}
 	var groups []string
-	if withGroups {
+	switch {
+	case withGroups && q.faults.Has(FaultGroupsOnCreateByDisplay):
+		if groups, err = a.groupsByDisplay(q, raw); err != nil {
+			return service.UserInput{}, nil, err
+		}
+	case withGroups:
 		if groups, err = refValues(raw, "groups"); err != nil {
 			return service.UserInput{}, nil, err
 		}
@@ -422,6 +436,9 @@ func (a *API) patchUser(q *request, sid string) {
 		q.fail(err)
 		return
 	}
+	if q.faults.Has(FaultPathlessDottedIgnored) {
+		ops = skipNonAttributeKeys(ops)
+	}
 	rest, changes, err := patch.ExtractMembers(schema.UserType, "groups", twinOps(q.faults, ops))
 	if err != nil {
 		q.fail(err)
@@ -473,6 +490,12 @@ func (a *API) patchUser(q *request, sid string) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if q.faults.Has(FaultMultiValuedAddBumps) && nu.Version == before.Version && addsMultiValued(schema.UserType, ops) {
+		if nu, err = a.touchUser(q, nu); err != nil {
+			q.fail(err)
+			return
+		}
 	}
 	if q.faults.Has(FaultPatchAnswersBefore) {
 		nu = before

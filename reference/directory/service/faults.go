@@ -53,6 +53,9 @@ const (
 	FaultSubNodeForbidden   Fault = "keeper-sub-node-forbidden"   // the parent's endpoint refuses a sub-node's user with 403, not 404
 	FaultEndpointBornActive Fault = "keeper-endpoint-born-active" // a new endpoint is active at once, before any request
 	FaultUserTeamsUnchecked Fault = "keeper-user-teams-unchecked" // a group's members are checked for the node, a user's groups are not
+	// second twins of rules one fault broke (issue 11)
+	FaultRootEndpointStored Fault = "keeper-root-endpoint-stored" // an endpoint on the root node is refused (403) only after it was stored: the root has one
+	FaultUserNameNoSpaces   Fault = "rfc-username-no-spaces"      // a userName with white space is refused (a login-name pattern), whatever the node's identity mode
 )
 
 // WithFaults switches faults on (tests only).

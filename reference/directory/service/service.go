@@ -326,12 +326,15 @@ func (s *Service) CreateEndpoint(ctx context.Context, nodeID int64, uniqueGroupN
 		return directory.Endpoint{}, "", err
 	}
 	var ep directory.Endpoint
+	storedOnRoot := false // FaultRootEndpointStored: the refusal comes after the endpoint was stored
 	err = s.update(ctx, "create scim endpoint", func(tx store.Tx) error {
 		n, err := tx.GetNode(ctx, nodeID)
 		if err != nil {
 			return err
 		}
-		if n.ParentID == 0 && !s.fault(FaultCrossNodeRefs) {
+		if n.ParentID == 0 && s.fault(FaultRootEndpointStored) {
+			storedOnRoot = true
+		} else if n.ParentID == 0 && !s.fault(FaultCrossNodeRefs) {
 			return directory.Errorf("create scim endpoint", directory.KindForbidden, "the root node cannot have a SCIM endpoint")
 		}
 		if _, err := tx.GetEndpoint(ctx, nodeID); err == nil {
@@ -347,6 +350,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, nodeID int64, uniqueGroupN
 		}
 		return tx.PutEndpoint(ctx, ep)
 	})
+	if err == nil && storedOnRoot {
+		err = directory.Errorf("create scim endpoint", directory.KindForbidden, "the root node cannot have a SCIM endpoint")
+	}
 	if err != nil {
 		return directory.Endpoint{}, "", err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/store"
@@ -174,6 +175,9 @@ func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, gr
 		if err != nil && s.fault(FaultLenientIdentity) && strings.Contains(in.UserName, "@") {
 			email, err = strings.TrimSpace(in.UserName), nil
 		}
+		if err == nil {
+			err = s.userNameTwin(op, in.UserName)
+		}
 		if err != nil {
 			return err
 		}
@@ -308,6 +312,9 @@ func (s *Service) ChangeUser(ctx context.Context, nodeID, id, version int64, cha
 		}
 		mode := s.identityMode(n)
 		email, err := in.normalize(op, mode)
+		if err == nil {
+			err = s.userNameTwin(op, in.UserName)
+		}
 		if err != nil {
 			return err
 		}
@@ -381,6 +388,15 @@ func sameUser(a, b directory.User) bool {
 	return a.UserName == b.UserName && a.Email == b.Email && a.GivenName == b.GivenName &&
 		a.FamilyName == b.FamilyName && a.DisplayName == b.DisplayName && a.ExternalID == b.ExternalID &&
 		a.Locked == b.Locked && slices.Equal(a.Emails, b.Emails) && a.Extra == b.Extra
+}
+
+// userNameTwin refuses a userName the way a server with
+// FaultUserNameNoSpaces does: white space is not allowed in it.
+func (s *Service) userNameTwin(op, userName string) error {
+	if s.fault(FaultUserNameNoSpaces) && strings.ContainsFunc(userName, unicode.IsSpace) {
+		return &directory.Error{Op: op, Kind: directory.KindInvalid, Field: "userName", Detail: "userName must not contain white space"}
+	}
+	return nil
 }
 
 // identityMode is the node's identity mode as the service applies it
