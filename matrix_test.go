@@ -317,6 +317,8 @@ var faultMatrix = []faultRow{
 	{fault: "sso-relay-origin-prefix", rules: "@saml-relay-state", scenarios: `as user info$`},
 	{fault: "sso-comment-nameid-only", rules: "@saml-comment-injection", scenarios: `email attribute only$`},
 	{fault: "keeper-sso-route-case-exact", rules: "@jit-domain-routing", scenarios: `upper case`},
+	{fault: "keeper-sso-tenant-active-only", rules: "@jit-other-enterprise"},
+	{fault: "keeper-sso-route-parent-domain", rules: "@jit-domain-unreserved", scenarios: `sub-domain`},
 	{fault: "sso-no-in-response-to", rules: "@saml-idp-initiated-off"},
 }
 
@@ -436,9 +438,7 @@ func TestFaultMatrixCoversEveryRule(t *testing.T) {
 // "not written yet" are a backlog (a plausible second twin exists), not a
 // claim that the rule has only one way to be wrong.
 var singleTwinRules = map[string]string{
-	"@jit-domain-unreserved": "second twin not written yet: e.g. a sub-domain of a reserved domain routed (a suffix match); needs an address at a sub-domain",
-	"@jit-one-user":          "second twin not written yet: needs new data: a case-different email",
-	"@jit-other-enterprise":  "second twin not written yet: needs a scenario with a user of another node: an enterprise-only lookup still hits the global email index",
+	"@jit-one-user": "second twin not written yet: needs new data: a case-different email",
 }
 
 // TestFaultMatrixTwoTwinsPerRule: every rule of the vocabulary is broken by

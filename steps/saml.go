@@ -63,6 +63,14 @@ func (r reg) saml() {
 	r.s1(`^an administrator locked "([^"]*)"$`, func(w *World, n string) error { return w.lockUser(n) })
 	r.s1(`^"([^"]*)" is a user of another enterprise$`, func(w *World, n string) error { return w.otherEnterpriseUser(n) })
 	r.s1(`^the email domain of "([^"]*)" is reserved to the node's enterprise$`, func(w *World, n string) error { return w.reserveFor(n) })
+	r.s2(`^the email domain of "([^"]*)" is a sub-domain of the reserved domain of "([^"]*)"$`, func(w *World, n, owner string) error {
+		dom, ok := w.domain[owner]
+		if !ok {
+			return fmt.Errorf("no domain was reserved for %s", owner)
+		}
+		w.domain[n] = "mail." + dom
+		return w.idpUser(n)
+	})
 	r.s1(`^"([^"]*)" has signed in through the identity provider$`, func(w *World, n string) error {
 		if err := w.idpInitiated(n, "", ""); err != nil {
 			return err

@@ -104,3 +104,11 @@ Feature: Just-in-time provisioning through SSO
     Example: An unreserved domain does not route
       When "erin" types the email at the service provider
       Then the browser is not sent to an identity provider
+
+    @should @own-enterprise @assumption
+    Example: A sub-domain of a reserved domain does not route
+      A reservation names one domain; Keeper's documents do not say that it covers the domain's sub-domains.
+      Given the email domain of "dana" is reserved to the node's enterprise
+      And the email domain of "erin" is a sub-domain of the reserved domain of "dana"
+      When "erin" types the email at the service provider
+      Then the browser is not sent to an identity provider

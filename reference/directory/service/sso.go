@@ -24,11 +24,13 @@ const (
 	FaultSSORouteAny      Fault = "keeper-sso-route-any-domain"    // an unreserved domain is routed to some SSO node anyway
 	FaultSSORouteExisting Fault = "keeper-sso-route-existing-only" // only emails of existing users are routed
 	// second wrong twins of the JIT rules
-	FaultJITRootNode       Fault = "keeper-jit-root-node"        // a JIT user is created active in the enterprise's root node, not the SSO node
-	FaultSSOLockIgnored    Fault = "keeper-sso-lock-ignored"     // the lock is not checked: a locked user signs in and stays locked
-	FaultSSOInvitedRefuse  Fault = "keeper-sso-invited-refused"  // an invited (SCIM) user is refused as not yet active
-	FaultJITOffCreates     Fault = "keeper-jit-off-creates"      // JIT off refuses the sign-in only after creating the user
-	FaultSSORouteCaseExact Fault = "keeper-sso-route-case-exact" // the typed email's domain is looked up as typed: ACME.EXAMPLE is not acme.example
+	FaultJITRootNode         Fault = "keeper-jit-root-node"           // a JIT user is created active in the enterprise's root node, not the SSO node
+	FaultSSOLockIgnored      Fault = "keeper-sso-lock-ignored"        // the lock is not checked: a locked user signs in and stays locked
+	FaultSSOInvitedRefuse    Fault = "keeper-sso-invited-refused"     // an invited (SCIM) user is refused as not yet active
+	FaultJITOffCreates       Fault = "keeper-jit-off-creates"         // JIT off refuses the sign-in only after creating the user
+	FaultSSORouteCaseExact   Fault = "keeper-sso-route-case-exact"    // the typed email's domain is looked up as typed: ACME.EXAMPLE is not acme.example
+	FaultSSOTenantActiveOnly Fault = "keeper-sso-tenant-active-only"  // only active users are kept to their enterprise and node: an invited user of another enterprise signs in here
+	FaultSSORouteParent      Fault = "keeper-sso-route-parent-domain" // a reservation covers its sub-domains: mail.acme.example routes like acme.example
 )
 
 // SSOSettings are the admin-editable parts of a node's SSO configuration.
@@ -180,10 +182,11 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 		case err == nil && mustCreate: // FaultJITCheckThenAct: the create fails
 			return directory.Errorf(op, directory.KindConflict, "a user %s was created meanwhile", email)
 		case err == nil:
-			if existing.EnterpriseID != c.EnterpriseID && !s.fault(FaultSSOCrossTenant) {
+			tenantCheck := !s.fault(FaultSSOCrossTenant) && !(s.fault(FaultSSOTenantActiveOnly) && existing.Status == directory.UserInvited)
+			if existing.EnterpriseID != c.EnterpriseID && tenantCheck {
 				return directory.Errorf(op, directory.KindForbidden, "the email belongs to another enterprise")
 			}
-			if existing.NodeID != nodeID && !s.fault(FaultSSOCrossTenant) {
+			if existing.NodeID != nodeID && tenantCheck {
 				return directory.Errorf(op, directory.KindForbidden, "the user belongs to another node")
 			}
 			if existing.Locked && !s.fault(FaultSSOLockedLogin) && !s.fault(FaultSSOLockIgnored) {
@@ -273,6 +276,10 @@ func (s *Service) SSORoute(ctx context.Context, email string) (int64, error) {
 	st := s.st
 	dom := directory.EmailDomain(strings.TrimSpace(email))
 	d, err := st.GetDomain(ctx, dom)
+	for parent := dom; err != nil && s.fault(FaultSSORouteParent) && strings.Contains(parent, "."); {
+		_, parent, _ = strings.Cut(parent, ".")
+		d, err = st.GetDomain(ctx, parent)
+	}
 	if err == nil && s.fault(FaultSSORouteCaseExact) && !strings.HasSuffix(strings.TrimSpace(email), "@"+d.Name) {
 		err = store.ErrNotFound // the domain as typed is not the one reserved
 	}
