@@ -438,7 +438,7 @@ func TestFaultMatrixCoversEveryRule(t *testing.T) {
 // "not written yet" are a backlog (a plausible second twin exists), not a
 // claim that the rule has only one way to be wrong.
 var singleTwinRules = map[string]string{
-	"@jit-one-user": "second twin not written yet: needs new data: a case-different email",
+	"@jit-one-user": "the other race a server has, two users for one address, cannot be built in the reference: its store's unique index on the email refuses the second (check-then-act is the race left)",
 }
 
 // TestFaultMatrixTwoTwinsPerRule: every rule of the vocabulary is broken by
