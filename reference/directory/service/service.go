@@ -26,8 +26,9 @@ type Service struct {
 	faults map[Fault]bool
 	old    oldTokens
 
-	rvMu sync.Mutex // FaultJITCheckThenAct's rendezvous
-	rv   map[string]chan struct{}
+	rvMu     sync.Mutex // FaultJITCheckThenAct's and FaultJITLockNoWait's rendezvous
+	rv       map[string]chan struct{}
+	inflight map[string]bool // FaultJITLockNoWait: emails being signed in
 }
 
 // Option configures a Service.

@@ -31,6 +31,10 @@ const (
 	FaultSSORouteCaseExact   Fault = "keeper-sso-route-case-exact"    // the typed email's domain is looked up as typed: ACME.EXAMPLE is not acme.example
 	FaultSSOTenantActiveOnly Fault = "keeper-sso-tenant-active-only"  // only active users are kept to their enterprise and node: an invited user of another enterprise signs in here
 	FaultSSORouteParent      Fault = "keeper-sso-route-parent-domain" // a reservation covers its sub-domains: mail.acme.example routes like acme.example
+	// FaultJITLockNoWait serializes the logins of one email with a lock
+	// taken without waiting: of two concurrent logins, the second is refused
+	// as busy. (A rendezvous makes the overlap certain.)
+	FaultJITLockNoWait Fault = "keeper-jit-lock-nowait"
 )
 
 // SSOSettings are the admin-editable parts of a node's SSO configuration.
@@ -154,6 +158,27 @@ func (s *Service) SSOLogin(ctx context.Context, nodeID int64, id SSOIdentity) (u
 		return u, false, directory.Errorf(op, directory.KindInvalid, "the assertion carries no valid email address")
 	}
 	mustCreate, jitOff := false, false
+	if s.fault(FaultJITLockNoWait) {
+		key := strings.ToLower(email)
+		s.rvMu.Lock()
+		busy := s.inflight[key]
+		if !busy {
+			if s.inflight == nil {
+				s.inflight = map[string]bool{}
+			}
+			s.inflight[key] = true
+		}
+		s.rvMu.Unlock()
+		s.rendezvous("nowait " + key)
+		if busy {
+			return u, false, directory.Errorf(op, directory.KindConflict, "another sign-in of %s is in progress", email)
+		}
+		defer func() {
+			s.rvMu.Lock()
+			delete(s.inflight, key)
+			s.rvMu.Unlock()
+		}()
+	}
 	if s.fault(FaultJITCheckThenAct) {
 		if _, err := s.st.GetUserByEmail(ctx, email); errors.Is(err, store.ErrNotFound) {
 			mustCreate = true
