@@ -296,7 +296,7 @@ func backoff(ex *scimclient.Exchange, attempt int, max time.Duration) time.Durat
 // shorten keeps an error sample to one line of at most 300 characters.
 func shorten(s, token string) string {
 	if token != "" {
-		s = strings.ReplaceAll(s, token, "[REDACTED]")
+		s = strings.ReplaceAll(s, token, "[redacted]")
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 300 {
