@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,7 +52,7 @@ func TestLoadBundledReference(t *testing.T) {
 		{"rfc", 100, 4, 10, "add-members", 8, 100 + 100 + 4 + 4 + 8},
 	} {
 		t.Run(tc.shape, func(t *testing.T) {
-			code, out, errs := runLoadTest(t, loadHooks{}, nil, "--users", fmt.Sprint(tc.users), "--groups", fmt.Sprint(tc.groups),
+			code, out, errs := runLoadTest(t, loadHooks{progress: 20 * time.Millisecond}, nil, "--users", fmt.Sprint(tc.users), "--groups", fmt.Sprint(tc.groups),
 				"--members-per-group", fmt.Sprint(tc.per), "--members-per-patch", "7", "--shape", tc.shape, "--seed", "7")
 			require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 			for kind, want := range map[string]int{"find-user": tc.users, "create-user": tc.users, "find-group": tc.groups,
@@ -69,6 +70,7 @@ func TestLoadBundledReference(t *testing.T) {
 			assert.Contains(t, out, "no lost write")
 			assert.Contains(t, out, fmt.Sprintf("deleted %d groups and %d users", tc.groups, tc.users))
 			assert.Contains(t, out, "OK: no error, no lost write")
+			assert.Regexp(t, `provkit load: (users|groups|memberships) \d+/\d+ `, errs, "a progress line")
 			assert.Regexp(t, fmt.Sprintf(`(?m)^total\s+%d\s+0\s`, tc.total), out)
 		})
 	}
