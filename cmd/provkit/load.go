@@ -49,7 +49,7 @@ func loadFlagSet(f *loadFlags) *flag.FlagSet {
 	fs.Uint64Var(&f.seed, "seed", 1, "`seed` of the synthetic directory (names, memberships)")
 	fs.StringVar(&f.runID, "run-id", "", "the run's `id`: everything is named pk<id>-1... (default: random)")
 	fs.StringVar(&f.domain, "domain", "example.com", "the users' mail `domain`")
-	fs.IntVar(&f.retry, "max-retries", 8, "retries of a request answered 429 (or 503 with Retry-After)")
+	fs.IntVar(&f.retry, "max-retries", 8, "at most `n` retries of a request answered 429 (or 503 with Retry-After)")
 	fs.BoolVar(&f.noLookups, "no-lookups", false, "skip the IdP's look-up (GET with a filter) before each create")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "skip reading the directory back after the load (and the clean-up)")
 	fs.BoolVar(&f.keep, "keep", false, "leave what the load created on the target (default: delete it after the verification)")
