@@ -4,6 +4,7 @@
 //	provkit serve     run the bundled Keeper-like reference server
 //	provkit idp       run the mock SAML identity provider
 //	provkit simulate  send an identity provider's SCIM traffic to a target
+//	provkit load      replay an IdP's first sync at scale, measure it, check no write was lost
 //	provkit clean     list (with --yes, remove) what earlier runs left on a target
 //	provkit version   print the version
 //	provkit help      show help
@@ -55,6 +56,7 @@ func commands() []command {
 		{name: "test", summary: "run the conformance suite against a target", run: testCommand, help: testHelp},
 		{name: "idp", summary: "run the mock SAML identity provider", run: runIDP, help: idpHelp},
 		{name: "simulate", summary: "send an identity provider's SCIM traffic to a target", run: runSimulate, help: simulateHelp},
+		{name: "load", summary: "replay an IdP's first sync at scale: throughput, latency, lost writes", run: runLoad, help: loadHelp},
 		{name: "clean", summary: "list (or, with --yes, remove) what earlier runs left on a target", run: runClean, help: cleanHelp},
 	}
 }

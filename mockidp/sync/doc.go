@@ -24,6 +24,10 @@
 // an IdP that runs a later phase on its own (without the earlier ones in the
 // same process) looks its objects up first, as real IdPs do after a restart.
 //
+// ShapeOf exports the first sync's request bodies of Entra ID, Okta and the
+// plain RFC form without the simulator's state, for mockidp/sync/load,
+// which sends them concurrently at scale (provkit load).
+//
 // Random values (Entra ID's test-connection GUID) come from Options.NewID,
 // so tests get stable requests; the IdPs' own object ids (Okta's 00u…,
 // Entra's GUIDs, JumpCloud's ObjectIds) are derived from the directory, so
