@@ -83,14 +83,16 @@ type checkError struct {
 func (c *checkError) Error() string { return c.msg + "\n" + c.ex.String() }
 
 // exchanges prints the recorded exchanges for an Outcome, marking the one
-// the failed check judged.
-func exchanges(rec *scimclient.Recorder, judged *scimclient.Exchange) []Exchange {
+// the failed check judged. Each exchange hides its client's secrets; the
+// run's secrets as they are now (a token rotated during the scenario
+// included) are hidden from all of them.
+func exchanges(rec *scimclient.Recorder, judged *scimclient.Exchange, secrets ...string) []Exchange {
 	var out []Exchange
 	for _, e := range rec.Exchanges() {
-		x := Exchange{Method: e.Method, URL: e.Redacted(e.URL), Status: e.Status, Duration: e.Duration, Via: e.Via,
-			Text: e.String(), Judged: e == judged}
+		x := Exchange{Method: e.Method, URL: scimclient.Redact(e.Redacted(e.URL), secrets...), Status: e.Status, Duration: e.Duration, Via: e.Via,
+			Text: scimclient.Redact(e.String(), secrets...), Judged: e == judged}
 		if e.Err != nil {
-			x.Status, x.Error = 0, e.Redacted(e.Err.Error())
+			x.Status, x.Error = 0, scimclient.Redact(e.Redacted(e.Err.Error()), secrets...)
 		}
 		out = append(out, x)
 	}

@@ -51,3 +51,23 @@ func TestMismatchAndExchanges(t *testing.T) {
 	assert.Same(t, ex, judgedExchange(failf(ex, "the user has no id")))
 	assert.Nil(t, judgedExchange(failf(nil, "no exchange")))
 }
+
+// TestExchangesHideSecretsLearnedLater: a token the run learns after an
+// exchange was recorded (an administrator rotated it mid-scenario) is
+// hidden from that exchange's transcript too.
+func TestExchangesHideSecretsLearnedLater(t *testing.T) {
+	const rotated = "rotated-0123456789abcdef"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = fmt.Fprintf(w, `{"schemas": [], "note": "next token %s"}`, rotated)
+	}))
+	defer srv.Close()
+	rec := &scimclient.Recorder{}
+	cl := &scimclient.Client{BaseURL: srv.URL, Token: "tok-0123456789abcdef", Recorder: rec}
+	_, err := cl.Do(context.Background(), scimclient.Request{Method: http.MethodGet, Path: "/Users?x=" + rotated})
+	require.NoError(t, err)
+	require.Contains(t, transcript(exchanges(rec, nil)), rotated, "the client did not know the token")
+	exs := exchanges(rec, nil, rotated)
+	assert.NotContains(t, transcript(exs), rotated)
+	assert.NotContains(t, exs[0].URL, rotated)
+}

@@ -125,7 +125,7 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 		case err != nil && errors.Is(err, godog.ErrSkip):
 			o.Status, o.Reason = Skipped, "skipped"
 		case err != nil:
-			o.Status, o.Reason = Failed, err.Error()
+			o.Status, o.Reason = Failed, scimclient.Redact(err.Error(), w.cfg.secretList()...)
 			o.FailedStep, o.FailedKind = w.firstFailed, w.firstFailedKind
 		}
 		if o.Status == Failed {
@@ -134,7 +134,7 @@ func Register(sc *godog.ScenarioContext, cfg *Config) {
 			if errors.As(failure, &m) {
 				o.What, o.Expected, o.Actual = m.What, m.Expected, m.Actual
 			}
-			o.Exchanges = exchanges(w.rec, judgedExchange(failure))
+			o.Exchanges = exchanges(w.rec, judgedExchange(failure), w.cfg.secretList()...)
 			o.Transcript = transcript(o.Exchanges)
 			ctx = godog.Attach(ctx, godog.Attachment{FileName: "exchanges.txt", MediaType: "text/plain", Body: []byte(o.Transcript)})
 		}
