@@ -195,13 +195,15 @@ func (s *Service) DeleteTeam(ctx context.Context, nodeID int64, id string) error
 }
 
 // changeTeamMembers applies member changes of one team. Users must belong to
-// the node.
+// the node. The team's version moves once for the whole change, each
+// member's user once per membership added or removed.
 func (s *Service) changeTeamMembers(ctx context.Context, tx store.Tx, n directory.Node, teamID string, ops []MemberOp) error {
 	const op = "change team members"
 	t, err := tx.GetTeam(ctx, teamID)
 	if err != nil {
 		return err
 	}
+	changed := false
 	for _, mo := range ops {
 		if mo.Op == MembersReplace {
 			cur, err := tx.TeamMembers(ctx, teamID)
@@ -214,8 +216,15 @@ func (s *Service) changeTeamMembers(ctx context.Context, tx store.Tx, n director
 			}
 			for _, m := range cur {
 				if !keep[strconv.FormatInt(m.UserID, 10)] {
-					if err := s.removeMember(ctx, tx, teamID, m.UserID); err != nil {
+					removed, err := tx.DeleteMembership(ctx, teamID, m.UserID)
+					if err != nil {
 						return err
+					}
+					if removed {
+						changed = true
+						if err := s.bumpUser(ctx, tx, m.UserID); err != nil {
+							return err
+						}
 					}
 				}
 			}
@@ -233,14 +242,26 @@ func (s *Service) changeTeamMembers(ctx context.Context, tx store.Tx, n director
 			if err != nil {
 				return err
 			}
+			var did bool
 			if mo.Op == MembersRemove {
-				if err := s.removeMember(ctx, tx, teamID, u.ID); err != nil {
+				if did, err = tx.DeleteMembership(ctx, teamID, u.ID); err != nil {
 					return err
 				}
-			} else if err := s.addMember(ctx, tx, n, t, u); err != nil {
+			} else if did, err = s.putMember(ctx, tx, n, t, u); err != nil {
 				return err
 			}
+			if did {
+				changed = true
+				u.Version++ // the user's groups changed
+				u.Modified = s.stamp()
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return err
+				}
+			}
 		}
+	}
+	if changed {
+		return s.bumpTeam(ctx, tx, teamID)
 	}
 	return nil
 }

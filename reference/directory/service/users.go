@@ -559,22 +559,32 @@ func (s *Service) changeUserTeams(ctx context.Context, tx store.Tx, n directory.
 // addMember queues a membership (pending), or makes it active at once on an
 // auto-approve node when it is approvable. An existing membership is left as is.
 func (s *Service) addMember(ctx context.Context, tx store.Tx, n directory.Node, t directory.Team, u directory.User) error {
-	if _, err := tx.GetMembership(ctx, t.ID, u.ID); err == nil {
-		return nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	st := directory.MembershipPending
-	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) && !s.fault(FaultAutoApproveTeamsOnly) {
-		st = directory.MembershipActive
-	}
-	if _, err := tx.PutMembership(ctx, directory.Membership{TeamID: t.ID, UserID: u.ID, Status: st}); err != nil {
+	added, err := s.putMember(ctx, tx, n, t, u)
+	if err != nil || !added {
 		return err
 	}
 	if err := s.bumpTeam(ctx, tx, t.ID); err != nil {
 		return err
 	}
 	return s.bumpUser(ctx, tx, u.ID)
+}
+
+// putMember stores u's membership of t (pending unless the node approves it
+// at once) unless it exists; added says whether it was new.
+func (s *Service) putMember(ctx context.Context, tx store.Tx, n directory.Node, t directory.Team, u directory.User) (added bool, err error) {
+	if _, err := tx.GetMembership(ctx, t.ID, u.ID); err == nil {
+		return false, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	st := directory.MembershipPending
+	if s.fault(FaultMembershipsActive) || n.Settings.AutoApprove && directory.MembershipApprovable(u, t) && !s.fault(FaultAutoApproveTeamsOnly) {
+		st = directory.MembershipActive
+	}
+	if _, err := tx.PutMembership(ctx, directory.Membership{TeamID: t.ID, UserID: u.ID, Status: st}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (s *Service) removeMember(ctx context.Context, tx store.Tx, teamID string, userID int64) error {
