@@ -585,29 +585,35 @@ func invalidFilter(format string, args ...any) error {
 // must still evaluate the full filter on the candidates.
 func IndexedEq(e Expr) (name string, value string, ok bool) {
 	best := -1
-	var walk func(Expr)
-	walk = func(e Expr) {
-		switch e := e.(type) {
-		case *Logical:
-			if e.Op == "and" {
-				walk(e.Left)
-				walk(e.Right)
-			}
-		case *Compare:
-			s, isStr := e.Value.(string)
-			if e.Op != "eq" || !isStr || e.Attr.Sub != "" ||
-				(e.Attr.URI != "" && !hasPrefixFold(e.Attr.URI, "urn:ietf:params:scim:schemas:core:2.0:")) {
-				return
-			}
-			n := strings.ToLower(e.Attr.Name)
-			rank := indexRank(n)
-			if best == -1 || rank < best {
-				best, name, value, ok = rank, n, s, true
-			}
+	topLevelAnd(e, func(c *Compare, s string) {
+		if c.Op != "eq" {
+			return
 		}
-	}
-	walk(e)
+		n := strings.ToLower(c.Attr.Name)
+		if rank := indexRank(n); best == -1 || rank < best {
+			best, name, value, ok = rank, n, s, true
+		}
+	})
 	return name, value, ok
+}
+
+// topLevelAnd calls f with each comparison of e's top-level "and" chain
+// (e itself when it is one) that compares a top-level attribute (no
+// sub-attribute, no URN but a core schema's) with a string.
+func topLevelAnd(e Expr, f func(c *Compare, value string)) {
+	switch e := e.(type) {
+	case *Logical:
+		if e.Op == "and" {
+			topLevelAnd(e.Left, f)
+			topLevelAnd(e.Right, f)
+		}
+	case *Compare:
+		s, isStr := e.Value.(string)
+		if !isStr || e.Attr.Sub != "" || (e.Attr.URI != "" && !hasPrefixFold(e.Attr.URI, "urn:ietf:params:scim:schemas:core:2.0:")) {
+			return
+		}
+		f(e, s)
+	}
 }
 
 func indexRank(name string) int {
@@ -636,26 +642,13 @@ func hasPrefixFold(s, prefix string) bool {
 // substring, then the longest value, then the leftmost. The caller must
 // still evaluate the full filter on the candidates.
 func IndexedText(e Expr) (name, op, value string, ok bool) {
-	var walk func(Expr)
-	walk = func(e Expr) {
-		switch e := e.(type) {
-		case *Logical:
-			if e.Op == "and" {
-				walk(e.Left)
-				walk(e.Right)
-			}
-		case *Compare:
-			s, isStr := e.Value.(string)
-			if e.Op != "sw" && e.Op != "ew" && e.Op != "co" || !isStr || e.Attr.Sub != "" ||
-				(e.Attr.URI != "" && !hasPrefixFold(e.Attr.URI, "urn:ietf:params:scim:schemas:core:2.0:")) {
-				return
-			}
-			better := !ok || e.Op == "sw" && op != "sw" || (e.Op == "sw") == (op == "sw") && len(s) > len(value)
-			if better {
-				name, op, value, ok = strings.ToLower(e.Attr.Name), e.Op, s, true
-			}
+	topLevelAnd(e, func(c *Compare, s string) {
+		if c.Op != "sw" && c.Op != "ew" && c.Op != "co" {
+			return
 		}
-	}
-	walk(e)
+		if better := !ok || c.Op == "sw" && op != "sw" || (c.Op == "sw") == (op == "sw") && len(s) > len(value); better {
+			name, op, value, ok = strings.ToLower(c.Attr.Name), c.Op, s, true
+		}
+	})
 	return name, op, value, ok
 }
