@@ -115,8 +115,13 @@ stderr, and closes with a summary by area and the failed scenarios. With
 XML, cucumber JSON and a Markdown summary for a pull request comment, with
 tokens, cookies and SAML signatures redacted (docs/reports.md).
 
+Against a vendor's SAML SP (--sp-metadata) it first signs one person in
+normally; if that fails, it stops before any scenario, with the evidence
+(docs/sso.md, "Testing your own service provider").
+
 Exit status: 0 every scenario passed (or was skipped), 1 a scenario failed,
-2 usage error, unreachable target or refused token.
+2 usage error, unreachable target, refused token, or a vendor SP that does
+not sign in a plain login.
 
 Examples:
   provkit test
