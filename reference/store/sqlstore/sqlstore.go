@@ -77,7 +77,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 
 	"github.com/provkit/provkit/reference/store"
@@ -113,6 +114,10 @@ type Stats struct {
 	Commits uint64 // transactions committed
 	Updates uint64 // Update functions committed (Updates/Commits is the mean batch size)
 	Retries uint64 // PostgreSQL: attempts rolled back for a serialization failure and run again
+	// Statements (PostgreSQL) is the number of statements sent to the
+	// server on both pools, BEGIN, SAVEPOINT and COMMIT included: each is
+	// one round trip.
+	Statements uint64
 }
 
 // Store is a SQL store.Store. It is safe for concurrent use.
@@ -135,6 +140,8 @@ type Store struct {
 	commits atomic.Uint64
 	updates atomic.Uint64
 	retries atomic.Uint64
+
+	statements *atomic.Uint64 // PostgreSQL: counted by the pools' tracer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -269,10 +276,13 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	d := newPostgresDialect()
 	// Errors never quote dsn: it may hold a password (pgx's own errors
 	// do not either).
-	wdb, err := sql.Open(d.driver, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
+	counter := new(atomic.Uint64)
+	cfg.Tracer = countingTracer{counter}
+	wdb := stdlib.OpenDB(*cfg)
 	configurePool(wdb, pgPoolSize())
 	if err := wdb.PingContext(ctx); err != nil {
 		_ = wdb.Close()
@@ -282,14 +292,22 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
-	rdb, err := sql.Open(d.driver, dsn)
-	if err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlstore: open postgres %s: readers: %w", Redact(dsn), err)
-	}
+	rdb := stdlib.OpenDB(*cfg)
 	configurePool(rdb, pgPoolSize())
-	return newStore(d, wdb, rdb), nil
+	s := newStore(d, wdb, rdb)
+	s.statements = counter
+	return s, nil
 }
+
+// countingTracer counts the statements a pool sends (Stats.Statements).
+type countingTracer struct{ n *atomic.Uint64 }
+
+func (c countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // configurePool sizes a PostgreSQL pool. Connections are recycled now and
 // then so that a failover or a restarted server is picked up.
@@ -336,7 +354,11 @@ func newStore(d *dialect, wdb, rdb *sql.DB) *Store {
 
 // Stats returns the writer's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Retries: s.retries.Load()}
+	st := Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Retries: s.retries.Load()}
+	if s.statements != nil {
+		st.Statements = s.statements.Load()
+	}
+	return st
 }
 
 // Request states: a request leaves the queue either taken by the writer or
