@@ -37,7 +37,17 @@ type reader struct {
 	// savepoint covers its statements.
 	doomed *atomic.Bool
 	inOp   *atomic.Bool
+
+	// writeEnforced (PostgreSQL) says the Tx is a READ COMMITTED attempt of
+	// an Update marked store.WithWriteEnforced: CreateUser is its only
+	// write (tx.go, createUserRC); any other write dooms the attempt, which
+	// runs again at SERIALIZABLE.
+	writeEnforced bool
 }
+
+// errNotWriteEnforced is the error of a write other than CreateUser in a
+// READ COMMITTED attempt: the attempt is doomed and run again at SERIALIZABLE.
+var errNotWriteEnforced = errors.New("sqlstore: a write that no constraint enforces alone: run again at SERIALIZABLE")
 
 // conn returns where to run a statement and the context to run it with.
 // Inside a Tx the caller's context is checked here and then detached: a
@@ -72,6 +82,10 @@ func (r *reader) stmt(ctx context.Context, run func() error) error {
 // transaction is lost anyway (a serialization failure), which marks the Tx
 // doomed and makes Update retry it.
 func (r *reader) write(ctx context.Context, run func() error) error {
+	if r.writeEnforced {
+		r.doomed.Store(true)
+		return errNotWriteEnforced
+	}
 	if r.tx == nil || !r.d.abortsTx || r.inOp.Load() {
 		return r.stmt(ctx, run)
 	}

@@ -632,9 +632,18 @@ func (s *Store) updateConcurrent(ctx context.Context, fn func(store.Tx) error) e
 	defer s.inflight.Done()
 
 	backoff := time.Millisecond
+	writeEnforced := store.WriteEnforced(ctx)
 	for attempt := 1; ; attempt++ {
 		r := &request{fn: fn}
-		retry := s.attempt(r, attempt > exclusiveAfter)
+		// A function marked store.WithWriteEnforced runs first at READ
+		// COMMITTED; if that attempt is doomed (a write other than
+		// CreateUser, a failed write), the next ones run at SERIALIZABLE.
+		retry := s.attempt(r, attempt > exclusiveAfter, writeEnforced && attempt == 1)
+		if writeEnforced && attempt == 1 && retry {
+			// Not a lost race: go on at once, at SERIALIZABLE.
+			s.retries.Add(1)
+			continue
+		}
 		if !retry {
 			if r.err != nil {
 				return r.err
@@ -684,7 +693,10 @@ const updateLockKey int64 = 0x70726f766b697401 // "provkit" 1
 // lost attempts it takes the lock exclusively, before BEGIN, on the
 // connection of its transaction: it waits for the running transactions of
 // every replica, keeps new ones waiting, and, alone, cannot lose.
-func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
+//
+// writeEnforced runs the attempt at READ COMMITTED, with CreateUser as the
+// only write allowed (createUserRC): see store.WithWriteEnforced.
+func (s *Store) attempt(r *request, exclusive, writeEnforced bool) (retry bool) {
 	// As with the writer, statements never watch the caller's context once
 	// fn has started (Tx methods check it before each statement): the
 	// outcome of a started function is always waited for.
@@ -705,7 +717,11 @@ func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
 		defer func() { _, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, updateLockKey) }()
 		tx, err = conn.BeginTx(ctx, s.d.updateTx)
 	} else {
-		tx, err = s.wdb.BeginTx(ctx, s.d.updateTx)
+		opts := s.d.updateTx
+		if writeEnforced {
+			opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+		}
+		tx, err = s.wdb.BeginTx(ctx, opts)
 		if err == nil {
 			if _, lerr := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLockKey); lerr != nil {
 				_ = tx.Rollback()
@@ -719,6 +735,7 @@ func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
 		return false
 	}
 	t := newTx(s.d, tx)
+	t.writeEnforced = writeEnforced
 	err = runFn(r.fn, t)
 	if err == nil && !t.doomed.Load() {
 		err = t.flush(ctx) // write-behind copies (writebehind.go)
