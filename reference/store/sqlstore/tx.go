@@ -161,6 +161,9 @@ func (t *txn) UpdateEnterprise(ctx context.Context, e directory.Enterprise) erro
 	delete(t.seats, e.ID) // Seats may change: the next seat taken reads them again
 	err := mustChange(t.exec(ctx, `UPDATE enterprises SET name = ?, seats = ?, root_node_id = ? WHERE id = ?`,
 		e.Name, e.Seats, e.RootNode, e.ID))
+	if err == nil && t.writeBehind() {
+		err = t.drainPools(ctx, e.ID) // seats.go: the pools hold no seat the new limit does not allow
+	}
 	if err != nil {
 		return t.fail(fmt.Sprintf("update enterprise %d", e.ID), err)
 	}
@@ -331,64 +334,6 @@ func (t *txn) CreateUser(ctx context.Context, u *directory.User) error {
 	u.ID = id
 	return nil
 }
-
-// createUserRC is CreateUser in a READ COMMITTED attempt (PostgreSQL, an
-// Update marked store.WithWriteEnforced): one statement takes the seat and
-// inserts the user, so that the enterprise's row, which every create of the
-// enterprise updates, is locked only from this statement to COMMIT. Each
-// rule holds at READ COMMITTED:
-//   - seats: the UPDATE's condition seats_used < seats is evaluated on the
-//     row's latest committed version once its lock is held (a waiting
-//     UPDATE re-checks the row the other transaction committed), so no two
-//     creates take the last seat;
-//   - email: the unique index users_email refuses a second user of any
-//     enterprise with the same lower-cased email;
-//   - enterprise and node: foreign keys (a node deleted by a SERIALIZABLE
-//     DeleteNode meanwhile makes that one fail its check and retry).
-//
-// A failed statement (a unique or foreign key violation) aborts the
-// transaction: it has no savepoint (two round trips fewer), so the attempt
-// is doomed and run again at SERIALIZABLE, where the function's reads see
-// the row that won (a same-node email then links, as it does serially).
-func (t *txn) createUserRC(ctx context.Context, u *directory.User, vals []any, created string, id *int64) error {
-	ex, ctx, err := t.conn(ctx)
-	if err != nil {
-		return err
-	}
-	err = t.stmt(ctx, func() error {
-		return queryOne(ctx, ex, t.d.q(qCreateUserRC), append(vals, u.EnterpriseID, created),
-			func(rows *sql.Rows) error { return rows.Scan(id) })
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		// No seat taken and nothing inserted (no error: the transaction is
-		// intact): no seat left, or no such enterprise.
-		var one int
-		err := t.one(ctx, `SELECT 1 FROM enterprises WHERE id = ?`, []any{u.EnterpriseID},
-			func(rows *sql.Rows) error { return rows.Scan(&one) })
-		if err != nil {
-			return err // sql.ErrNoRows: no such enterprise
-		}
-		return store.ErrNoSeats
-	}
-	if err != nil {
-		t.doomed.Store(true)
-	}
-	return err
-}
-
-// qCreateUserRC takes a seat and inserts a user in one statement; no row
-// means no seat was free (or no such enterprise). The arguments are
-// userValues' then enterprise_id and created. PostgreSQL only (numbered
-// placeholders, which dialect.q leaves alone).
-const qCreateUserRC = `WITH seat AS (
-		UPDATE enterprises SET seats_used = seats_used + 1 WHERE id = CAST($17 AS BIGINT) AND seats_used < seats RETURNING id
-	)
-	INSERT INTO users (node_id, role_id, email, email_key, user_name, user_name_key,
-		given_name, family_name, display_name, external_id, emails, status, locked, version, modified, extra, enterprise_id, created)
-	SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT),
-		CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS TEXT), CAST($10 AS TEXT), CAST($11 AS TEXT), CAST($12 AS TEXT),
-		CAST($13 AS BOOLEAN), CAST($14 AS BIGINT), CAST($15 AS TEXT), CAST($16 AS TEXT), seat.id, CAST($18 AS TEXT)
-	FROM seat RETURNING id`
 
 // createUserSQLite takes a seat and inserts u (inside atomically).
 func (t *txn) createUserSQLite(ctx context.Context, u *directory.User, vals []any, created string, id *int64) error {

@@ -19,10 +19,16 @@ import (
 // markings are the two ways the tests run an Update.
 var markings = []struct {
 	name string
-	mark func(context.Context) context.Context
+	mark func(ctx context.Context, i int) context.Context // for the i-th concurrent Update
 }{
-	{"plain", func(ctx context.Context) context.Context { return ctx }},
-	{"write-enforced", store.WithWriteEnforced},
+	{"plain", func(ctx context.Context, _ int) context.Context { return ctx }},
+	{"write-enforced", func(ctx context.Context, _ int) context.Context { return store.WithWriteEnforced(ctx) }},
+	{"mixed", func(ctx context.Context, i int) context.Context {
+		if i%2 == 1 {
+			return store.WithWriteEnforced(ctx)
+		}
+		return ctx
+	}},
 }
 
 // testConcurrentSeatLimit: many concurrent creates into an enterprise with
@@ -30,15 +36,27 @@ var markings = []struct {
 // mixed with creates never leave more users than seats, and the seat count
 // always equals the users.
 func testConcurrentSeatLimit(x *suite) {
+	for _, size := range []struct{ seats, creates int }{{10, 40}, {70, 120}} {
+		for _, m := range markings {
+			seatLimitRace(x, m.name, m.mark, size.seats, size.creates)
+		}
+	}
+}
+
+// seatLimitRace is one run of testConcurrentSeatLimit (70 seats: more than
+// sqlstore's PostgreSQL seat pools take from the count at once).
+func seatLimitRace(x *suite, name string, mark func(context.Context, int) context.Context, seats, creates int) {
 	t := x.t
-	for _, m := range markings {
-		ctx := m.mark(x.ctx)
-		const seats, creates = 10, 40
+	m := struct {
+		name string
+		mark func(context.Context, int) context.Context
+	}{fmt.Sprintf("%s, %d seats", name, seats), mark}
+	{
 		e := x.enterprise("Seats "+m.name, seats)
 		n := x.node(e.ID, 0, "Root "+m.name)
 		create := func(i int) (directory.User, error) {
-			u := mkUser(e.ID, n.ID, fmt.Sprintf("seat-%s-%d@example.com", m.name, i))
-			err := x.s.Update(ctx, func(tx store.Tx) error { return tx.CreateUser(x.ctx, &u) })
+			u := mkUser(e.ID, n.ID, fmt.Sprintf("seat-%s-%d-%d@example.com", name, seats, i))
+			err := x.s.Update(m.mark(x.ctx, i), func(tx store.Tx) error { return tx.CreateUser(x.ctx, &u) })
 			return u, err
 		}
 		var mu sync.Mutex
@@ -93,7 +111,7 @@ func testConcurrentSeatLimit(x *suite) {
 		// Deletes free seats while creates take them.
 		race(creates, 2*creates, func() {
 			for _, u := range gone {
-				err := x.s.Update(ctx, func(tx store.Tx) error { return tx.DeleteUser(x.ctx, u.ID) })
+				err := x.s.Update(m.mark(x.ctx, 1), func(tx store.Tx) error { return tx.DeleteUser(x.ctx, u.ID) })
 				noErr(t, "DeleteUser", err)
 			}
 		})
@@ -103,7 +121,7 @@ func testConcurrentSeatLimit(x *suite) {
 		more := e
 		more.Seats = seats + 5
 		race(2*creates, 3*creates, func() {
-			err := x.s.Update(ctx, func(tx store.Tx) error { return tx.UpdateEnterprise(x.ctx, more) })
+			err := x.s.Update(m.mark(x.ctx, 1), func(tx store.Tx) error { return tx.UpdateEnterprise(x.ctx, more) })
 			noErr(t, "UpdateEnterprise", err)
 		})
 		check("creates and more seats", seats+5)
