@@ -28,7 +28,7 @@ var errTxDone = errors.New("sqlstore: transaction used after its Update function
 type reader struct {
 	d    *dialect
 	db   *sql.DB      // read pool; nil inside a Tx
-	tx   *sql.Tx      // write transaction; nil on the Store
+	tx   execer       // write transaction (*sql.Tx, or pgTx); nil on the Store
 	done *atomic.Bool // inside a Tx: set once the Update function returned
 
 	// Inside a Tx on PostgreSQL: doomed is set when a statement failed with

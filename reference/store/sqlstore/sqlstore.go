@@ -66,6 +66,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -701,7 +702,7 @@ func (s *Store) attempt(r *request, exclusive, writeEnforced bool) (retry bool) 
 	// fn has started (Tx methods check it before each statement): the
 	// outcome of a started function is always waited for.
 	ctx := context.Background()
-	var tx *sql.Tx
+	var tx txControl
 	var err error
 	if exclusive {
 		conn, cerr := s.wdb.Conn(ctx)
@@ -717,17 +718,15 @@ func (s *Store) attempt(r *request, exclusive, writeEnforced bool) (retry bool) 
 		defer func() { _, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, updateLockKey) }()
 		tx, err = conn.BeginTx(ctx, s.d.updateTx)
 	} else {
-		opts := s.d.updateTx
+		level := "SERIALIZABLE"
 		if writeEnforced {
-			opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+			level = "READ COMMITTED"
 		}
-		tx, err = s.wdb.BeginTx(ctx, opts)
-		if err == nil {
-			if _, lerr := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLockKey); lerr != nil {
-				_ = tx.Rollback()
-				r.err = lerr
-				return s.d.retryable(lerr)
-			}
+		var lerr error
+		tx, lerr, err = beginShared(ctx, s.wdb, level)
+		if lerr != nil {
+			r.err = lerr
+			return s.d.retryable(lerr)
 		}
 	}
 	if err != nil {
@@ -760,6 +759,89 @@ func (s *Store) attempt(r *request, exclusive, writeEnforced bool) (retry bool) 
 	}
 	r.after = after
 	return false
+}
+
+// txControl ends a transaction: *sql.Tx, or pgTx.
+type txControl interface {
+	execer
+	Commit() error
+	Rollback() error
+}
+
+// pgTx is a PostgreSQL transaction on a connection of its own, begun by
+// beginShared: BEGIN and the shared advisory lock are one round trip (one
+// simple-protocol query of two statements), where sql.DB.BeginTx and the
+// lock would be two.
+type pgTx struct{ conn *sql.Conn }
+
+// errCommitRolledBack: COMMIT answered ROLLBACK (the transaction had
+// failed; pgx's own Tx reports the same as pgx.ErrTxCommitRollback).
+var errCommitRolledBack = errors.New("sqlstore: commit: the transaction was rolled back")
+
+// beginShared begins a transaction at level holding updateLockKey in
+// shared mode. lockErr is the error of a BEGIN or lock that the server
+// refused (a deadlock, say; nothing is left open), err one of the pool.
+func beginShared(ctx context.Context, db *sql.DB, level string) (tx *pgTx, lockErr, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &pgTx{conn: conn}
+	q := fmt.Sprintf("BEGIN ISOLATION LEVEL %s; SELECT pg_advisory_xact_lock_shared(%d)", level, updateLockKey)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		_ = t.Rollback()
+		return nil, err, nil
+	}
+	return t, nil, nil
+}
+
+func (t *pgTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.conn.ExecContext(ctx, query, args...)
+}
+
+func (t *pgTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.conn.QueryContext(ctx, query, args...)
+}
+
+// Commit commits and gives the connection back to the pool.
+func (t *pgTx) Commit() error {
+	defer t.conn.Close()
+	return t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: commit: unexpected driver connection %T", dc)
+		}
+		tag, err := c.Conn().Exec(context.Background(), "COMMIT")
+		if err != nil {
+			return err
+		}
+		if tag.String() != "COMMIT" {
+			return errCommitRolledBack
+		}
+		return nil
+	})
+}
+
+// Rollback rolls back and gives the connection back to the pool, or
+// discards it if the rollback failed (it may still be in a transaction).
+func (t *pgTx) Rollback() error {
+	defer t.conn.Close()
+	var rbErr error
+	err := t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			rbErr = fmt.Errorf("sqlstore: rollback: unexpected driver connection %T", dc)
+			return driver.ErrBadConn
+		}
+		if _, rbErr = c.Conn().Exec(context.Background(), "ROLLBACK"); rbErr != nil {
+			return driver.ErrBadConn // discarded, not pooled
+		}
+		return nil
+	})
+	if rbErr == nil && err != nil && !errors.Is(err, driver.ErrBadConn) {
+		rbErr = err
+	}
+	return rbErr
 }
 
 // Exclusive runs fn while holding the lock called name, which excludes

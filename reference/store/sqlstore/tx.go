@@ -29,7 +29,7 @@ type txn struct {
 
 var _ store.Tx = (*txn)(nil)
 
-func newTx(d *dialect, tx *sql.Tx) *txn {
+func newTx(d *dialect, tx execer) *txn {
 	return &txn{reader: reader{d: d, tx: tx, done: new(atomic.Bool), doomed: new(atomic.Bool), inOp: new(atomic.Bool)}}
 }
 
