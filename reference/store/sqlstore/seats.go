@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/provkit/provkit/reference/directory"
 	"github.com/provkit/provkit/reference/store"
@@ -18,9 +19,11 @@ import (
 // COMMITTED create (createUserRC) takes its seat from one of a few pool rows
 // (seat_pools), skipping the rows other transactions hold (FOR UPDATE SKIP
 // LOCKED): concurrent creates take seats from different rows and commit
-// together. When no pool has a free seat, the create takes poolRefill seats
-// from the enterprise's row at once (one for its user, the rest into a pool
-// row), so the enterprise's row is locked by about one create in poolRefill.
+// together. When no pool row it may take has a free seat, the create
+// refills: it takes poolRefillSeat seats for each of up to poolRefillRows
+// pool rows no one holds, plus one for its user, from the enterprise's row
+// at once, so the enterprise's row is locked by about one create in 256 and
+// the seats are spread over as many rows as creates run at once.
 //
 // The limit is enforced by the database exactly as before: the seats of the
 // users plus the free pool seats are enterprises.seats_used, every statement
@@ -33,8 +36,9 @@ import (
 // the new limit does not allow.
 
 const (
-	poolStripes = 64 // pool rows per enterprise: more than the concurrent creates
-	poolRefill  = 32 // seats a refill takes from the enterprise's row
+	poolStripes    = 64 // pool rows per enterprise: more than the concurrent creates
+	poolRefillRows = 16 // pool rows a refill fills at most
+	poolRefillSeat = 16 // seats a refill puts into each of them
 )
 
 // userInsertCols are the columns of a user insert, in userValues' order
@@ -74,27 +78,25 @@ var (
 		WHERE p.enterprise_id = pool.enterprise_id AND p.stripe = pool.stripe AND p.free > 0 RETURNING p.enterprise_id
 	) ` + userInsertFrom("seat")
 
-	// poolRefill ($19) seats from the enterprise's row: one for the user,
-	// the others into the pool row with the fewest free seats that no other
-	// transaction holds (none: no refill, no row). The enterprise's pool rows
-	// ($20 of them) are made here, with no seat, the first time.
-	qCreateUserRefill = `WITH mk AS (
-		INSERT INTO seat_pools (enterprise_id, stripe, free)
-		SELECT e.id, s, 0 FROM enterprises e, generate_series(0, CAST($20 AS INT) - 1) s WHERE e.id = CAST($17 AS BIGINT)
-		ON CONFLICT (enterprise_id, stripe) DO NOTHING
-	), target AS (
-		SELECT enterprise_id, stripe FROM seat_pools WHERE enterprise_id = CAST($17 AS BIGINT)
-		ORDER BY free, stripe LIMIT 1 FOR UPDATE SKIP LOCKED
+	// A refill: one seat for the user and $19 for each of the (at most
+	// poolRefillRows) pool rows with the fewest free seats that no other
+	// transaction holds, all taken from the enterprise's count at once (no
+	// row free to hold them: one seat). The enterprise's pool rows are made
+	// with it (CreateEnterprise, migration 0006): a refill inserting them
+	// would wait for every create holding one (an INSERT ... ON CONFLICT
+	// waits for the updater of the row it conflicts with).
+	qCreateUserRefill = `WITH target AS (		SELECT enterprise_id, stripe FROM seat_pools WHERE enterprise_id = CAST($17 AS BIGINT)
+		ORDER BY free, stripe LIMIT ` + strconv.Itoa(poolRefillRows) + ` FOR UPDATE SKIP LOCKED
 	), seat AS (
-		UPDATE enterprises SET seats_used = seats_used + CAST($19 AS BIGINT)
-		WHERE id = CAST($17 AS BIGINT) AND seats_used + CAST($19 AS BIGINT) <= seats AND EXISTS (SELECT 1 FROM target)
+		UPDATE enterprises SET seats_used = seats_used + 1 + (SELECT COUNT(*) FROM target) * CAST($19 AS BIGINT)
+		WHERE id = CAST($17 AS BIGINT) AND seats_used + 1 + (SELECT COUNT(*) FROM target) * CAST($19 AS BIGINT) <= seats
 		RETURNING id AS enterprise_id
 	), pool AS (
-		UPDATE seat_pools p SET free = p.free + CAST($19 AS BIGINT) - 1 FROM target, seat
+		UPDATE seat_pools p SET free = p.free + CAST($19 AS BIGINT) FROM target, seat
 		WHERE p.enterprise_id = target.enterprise_id AND p.stripe = target.stripe
 	) ` + userInsertFrom("seat")
 
-	// One seat from the enterprise's row (fewer than poolRefill are left).
+	// One seat from the enterprise's row (too few are left for a refill).
 	qCreateUserOneSeat = `WITH seat AS (
 		UPDATE enterprises SET seats_used = seats_used + 1
 		WHERE id = CAST($17 AS BIGINT) AND seats_used < seats RETURNING id AS enterprise_id
@@ -104,8 +106,8 @@ var (
 // createUserRC is CreateUser in a READ COMMITTED attempt (PostgreSQL, an
 // Update marked store.WithWriteEnforced): the seat and the user in one
 // statement, from a pool row other creates do not hold, else a refill from
-// the enterprise's row, else the enterprise's last seats one by one, else a
-// pool row another create holds (waiting for it). Each rule holds at READ
+// the enterprise's row, else a pool row another create holds (waiting for
+// it), else the enterprise's last seats one by one. Each rule holds at READ
 // COMMITTED:
 //   - seats: see the pools above; a conditional UPDATE that waited for a
 //     row's lock evaluates its condition on the row's latest version;
@@ -133,15 +135,34 @@ func (t *txn) createUserRC(ctx context.Context, u *directory.User, vals []any, c
 		}
 		return err
 	}
+	// Lock order, against deadlocks: pool rows before the enterprise's row,
+	// and no statement that waits for a pool row runs while this
+	// transaction holds the enterprise's row.
 	err = try(qCreateUserFromPool, args)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = try(qCreateUserRefill, append(args[:len(args):len(args)], poolRefill, poolStripes))
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		err = try(qCreateUserOneSeat, args)
+		// Under a savepoint: a refill that found too few seats in the
+		// count leaves the pool rows it locked (and the enterprise's row,
+		// locked to re-check its condition) unlocked.
+		bg := context.WithoutCancel(ctx)
+		if _, err := t.tx.ExecContext(bg, "SAVEPOINT refill"); err != nil {
+			t.doomed.Store(true)
+			return err
+		}
+		err = try(qCreateUserRefill, append(args[:len(args):len(args)], poolRefillSeat))
+		end := "RELEASE SAVEPOINT refill"
+		if errors.Is(err, sql.ErrNoRows) {
+			end = "ROLLBACK TO SAVEPOINT refill"
+		}
+		if _, serr := t.tx.ExecContext(bg, end); serr != nil {
+			t.doomed.Store(true)
+			return errors.Join(err, serr)
+		}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		err = try(qCreateUserFromPoolWait, args)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = try(qCreateUserOneSeat, args)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		// No seat taken and nothing inserted (no error: the transaction is
@@ -178,5 +199,13 @@ func (t *txn) drainPools(ctx context.Context, id int64) error {
 	_, err := t.exec(ctx, `WITH z AS (UPDATE seat_pools SET free = 0 WHERE enterprise_id = ? AND free > 0)
 		UPDATE enterprises SET seats_used = seats_used - (SELECT COALESCE(SUM(free), 0) FROM seat_pools WHERE enterprise_id = ?)
 		WHERE id = ?`, id, id, id)
+	return err
+}
+
+// makePools makes enterprise id's poolStripes pool rows, with no seat
+// (PostgreSQL, CreateEnterprise).
+func (t *txn) makePools(ctx context.Context, id int64) error {
+	_, err := t.exec(ctx, `INSERT INTO seat_pools (enterprise_id, stripe, free)
+		SELECT CAST(? AS BIGINT), s, 0 FROM generate_series(0, `+strconv.Itoa(poolStripes-1)+`) s`, id)
 	return err
 }

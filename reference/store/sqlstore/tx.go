@@ -144,8 +144,22 @@ func (t *txn) CreateEnterprise(ctx context.Context, e *directory.Enterprise) err
 	if err != nil {
 		return t.fail("create enterprise", err)
 	}
-	id, err := t.returningID(ctx, `INSERT INTO enterprises (name, seats, seats_used, root_node_id, created)
-		VALUES (?, ?, 0, ?, ?) RETURNING id`, e.Name, e.Seats, e.RootNode, ts[0])
+	var id int64
+	insert := func() (err error) {
+		id, err = t.returningID(ctx, `INSERT INTO enterprises (name, seats, seats_used, root_node_id, created)
+			VALUES (?, ?, 0, ?, ?) RETURNING id`, e.Name, e.Seats, e.RootNode, ts[0])
+		return err
+	}
+	if t.writeBehind() {
+		err = t.atomically(ctx, func() error {
+			if err := insert(); err != nil {
+				return err
+			}
+			return t.makePools(ctx, id) // seats.go
+		})
+	} else {
+		err = insert()
+	}
 	if err != nil {
 		return t.fail("create enterprise", err)
 	}

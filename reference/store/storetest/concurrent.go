@@ -36,14 +36,14 @@ var markings = []struct {
 // mixed with creates never leave more users than seats, and the seat count
 // always equals the users.
 func testConcurrentSeatLimit(x *suite) {
-	for _, size := range []struct{ seats, creates int }{{10, 40}, {70, 120}} {
+	for _, size := range []struct{ seats, creates int }{{10, 40}, {300, 360}} {
 		for _, m := range markings {
 			seatLimitRace(x, m.name, m.mark, size.seats, size.creates)
 		}
 	}
 }
 
-// seatLimitRace is one run of testConcurrentSeatLimit (70 seats: more than
+// seatLimitRace is one run of testConcurrentSeatLimit (300 seats: more than
 // sqlstore's PostgreSQL seat pools take from the count at once).
 func seatLimitRace(x *suite, name string, mark func(context.Context, int) context.Context, seats, creates int) {
 	t := x.t

@@ -11,3 +11,8 @@ CREATE TABLE seat_pools (
     free          BIGINT NOT NULL CHECK (free >= 0),
     PRIMARY KEY (enterprise_id, stripe)
 );
+
+-- Every enterprise has its 64 pool rows from its creation (CreateEnterprise
+-- makes them): creates never insert one.
+INSERT INTO seat_pools (enterprise_id, stripe, free)
+SELECT e.id, s, 0 FROM enterprises e, generate_series(0, 63) s;
