@@ -21,11 +21,20 @@ import (
 )
 
 // Replica benchmark knobs: how many reference servers share the database
-// and how many clients send creates, spread round robin over them.
+// and how many clients send creates, spread round robin over them
+// (PROVKIT_BENCH_CLIENTS overrides the 24 clients).
 const (
 	benchReplicas = 3
 	benchClients  = 24
 )
+
+// clientsFromEnv is PROVKIT_BENCH_CLIENTS, else benchClients.
+func clientsFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv("PROVKIT_BENCH_CLIENTS")); err == nil && n > 0 {
+		return n
+	}
+	return benchClients
+}
 
 // BenchmarkCreateUsersReplicas is issue 15's PostgreSQL throughput figure:
 // 24 clients send POST /Users (durable creates, all into one node of one
@@ -78,7 +87,8 @@ func BenchmarkCreateUsersReplicas(b *testing.B) {
 		b.Fatal(err)
 	}
 	path := admin.SCIMPrefix + strconv.FormatInt(node.ID, 10) + "/Users"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * benchClients, MaxIdleConnsPerHost: benchClients}}
+	clients := clientsFromEnv()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: clients}}
 	defer client.CloseIdleConnections()
 
 	stats := func() (retries, statements uint64) {
@@ -96,7 +106,7 @@ func BenchmarkCreateUsersReplicas(b *testing.B) {
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
-	for c := range benchClients {
+	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
