@@ -57,6 +57,19 @@
 // refused write (ErrConflict, ErrNotFound) leaves the Tx usable, as on
 // SQLite; PostgreSQL aborts the whole transaction otherwise.
 //
+// An Update whose context is marked store.WithWriteEnforced (the service's
+// CreateUser without groups) runs its first attempt at READ COMMITTED
+// instead: CreateUser is then one statement that takes a seat (from a seat
+// pool, seats.go) and inserts the user, without a savepoint, and each rule
+// it relies on is enforced by the database whatever the isolation: the
+// email by the unique index users_email, the seat limit by conditional
+// updates of the seat count and pools, the enterprise and node by foreign
+// keys. Any other write, or a failed one (a duplicate email, a node deleted
+// meanwhile), dooms the attempt, and the function runs again at
+// SERIALIZABLE, where its reads see the row that won (a same-node email then
+// links to it, as it would serially). Such attempts take the shared advisory
+// lock too, so a starved SERIALIZABLE transaction still runs alone.
+//
 // # Case-insensitivity
 //
 // Case-insensitive keys (email, userName, team displayName, domain) are
