@@ -287,3 +287,70 @@ func TestPostgresSeatPools(t *testing.T) {
 		t.Fatalf("seats %d, in use %d; want %d and %d", got.Seats, got.SeatsUsed, users+2, users+2)
 	}
 }
+
+// TestPostgresDeleteNodeRacesCreates: a node deleted while READ COMMITTED
+// creates go into it is deleted with every user that made it in, and every
+// seat is accounted for.
+func TestPostgresDeleteNodeRacesCreates(t *testing.T) {
+	s := openPG(t)
+	ctx := context.Background()
+	for round := range 5 {
+		e := directory.Enterprise{Name: "Race", Seats: 1000, Created: time.Now()}
+		root, n := directory.Node{Name: "Root"}, directory.Node{Name: "Doomed"}
+		err := s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.CreateEnterprise(ctx, &e); err != nil {
+				return err
+			}
+			root.EnterpriseID, n.EnterpriseID = e.ID, e.ID
+			if err := tx.CreateNode(ctx, &root); err != nil {
+				return err
+			}
+			n.ParentID = root.ID
+			return tx.CreateNode(ctx, &n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var created sync.Map
+		for i := range 24 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				u := directory.User{EnterpriseID: e.ID, NodeID: n.ID, Email: fmt.Sprintf("race%d-%d@example.com", round, i),
+					Status: directory.UserInvited, Version: 1, Created: time.Now(), Modified: time.Now()}
+				err := s.Update(store.WithWriteEnforced(ctx), func(tx store.Tx) error { return tx.CreateUser(ctx, &u) })
+				switch {
+				case err == nil:
+					created.Store(u.ID, true)
+				case !errors.Is(err, store.ErrNotFound):
+					t.Errorf("create into a node being deleted: %v, want nil or ErrNotFound", err)
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			time.Sleep(time.Duration(round) * time.Millisecond)
+			if err := s.Update(ctx, func(tx store.Tx) error { return tx.DeleteNode(ctx, n.ID) }); err != nil {
+				t.Errorf("DeleteNode while creates race: %v", err)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		if _, err := s.GetNode(ctx, n.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the node after DeleteNode: %v", err)
+		}
+		_, total, err := s.FindUsers(ctx, store.UserQuery{NodeID: n.ID})
+		if err != nil || total != 0 {
+			t.Fatalf("users left in the deleted node: %d, %v", total, err)
+		}
+		got, err := s.GetEnterprise(ctx, e.ID)
+		if err != nil || got.SeatsUsed != 0 {
+			t.Fatalf("seats used after the node and its users were deleted: %d, %v", got.SeatsUsed, err)
+		}
+	}
+}

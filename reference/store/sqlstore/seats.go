@@ -113,8 +113,9 @@ var (
 //     row's lock evaluates its condition on the row's latest version;
 //   - email: the unique index users_email refuses a second user of any
 //     enterprise with the same lower-cased email;
-//   - enterprise and node: foreign keys (a node deleted meanwhile by a
-//     SERIALIZABLE DeleteNode makes that one fail its check and retry).
+//   - enterprise and node: foreign keys (a DeleteNode racing the create fails
+//     its referential check on the new user and runs again: remove.go,
+//     lostToInsert).
 //
 // A failed statement (a unique or foreign key violation) aborts the
 // transaction: the statements have no savepoint (two round trips fewer), so
