@@ -127,7 +127,10 @@ func (e *PanicError) Error() string {
 type Stats struct {
 	Commits uint64 // transactions committed
 	Updates uint64 // Update functions committed (Updates/Commits is the mean batch size)
-	Retries uint64 // PostgreSQL: attempts rolled back for a serialization failure and run again
+	// Retries (PostgreSQL) counts attempts rolled back and run again: lost
+	// races (serialization failures, deadlocks) and READ COMMITTED attempts
+	// that had to run at SERIALIZABLE (store.WithWriteEnforced).
+	Retries uint64
 	// Statements (PostgreSQL) is the number of statements sent to the
 	// server on both pools, BEGIN, SAVEPOINT and COMMIT included: each is
 	// one round trip.
