@@ -67,6 +67,10 @@ type request struct {
 	w      http.ResponseWriter
 	query  url.Values // the parsed query string (parseQuery)
 	faults Faults
+
+	// noTeams says the user being answered is known to be in no team (it
+	// was just created without groups): its rendering reads none.
+	noTeams bool
 }
 
 func (a *API) baseURL(r *http.Request, node string) string {

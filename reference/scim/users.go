@@ -205,9 +205,12 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 	}
 	var body []byte
 	var err error
-	if attrs == nil && excl == nil {
+	switch {
+	case attrs == nil && excl == nil && q.noTeams:
+		body, err = a.renderUser(u, nil, q.base)
+	case attrs == nil && excl == nil:
 		body, err = a.userJSON(q.ctx, u, q.base)
-	} else {
+	default:
 		body, err = a.projectedUser(q, u, attrs, excl)
 	}
 	if err != nil {
@@ -231,9 +234,12 @@ func (a *API) respondUser(q *request, status int, u directory.User) {
 }
 
 func (a *API) projectedUser(q *request, u directory.User, attrs, excl []string) ([]byte, error) {
-	teams, err := a.svc.Store().UserTeams(q.ctx, u.ID)
-	if err != nil {
-		return nil, err
+	var teams []store.UserTeam
+	if !q.noTeams {
+		var err error
+		if teams, err = a.svc.Store().UserTeams(q.ctx, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	return json.Marshal(schema.UserType.Project(userMap(u, teams, q.base), attrs, excl))
 }
@@ -314,11 +320,14 @@ func (a *API) createUser(q *request) {
 		q.fail(err)
 		return
 	}
-	u, _, err := a.svc.CreateUser(q.ctx, q.node, in, groups)
+	u, created, err := a.svc.CreateUser(q.ctx, q.node, in, groups)
 	if err != nil {
 		q.fail(err)
 		return
 	}
+	// A new user given no groups is in none when its transaction commits
+	// (its ID was not known before): the answer reads no memberships.
+	q.noTeams = created && len(groups) == 0
 	a.respondUser(q, http.StatusCreated, u)
 }
 

@@ -189,3 +189,31 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	Close() error
 }
+
+// writeEnforcedKey marks a context (WithWriteEnforced).
+type writeEnforcedKey struct{}
+
+// WithWriteEnforced returns ctx marked for an Update whose function relies
+// on no rule but those its CreateUser calls enforce by themselves: the
+// global email uniqueness (a unique index), the seat limit (taken by one
+// conditional update of the enterprise's seat count) and the existence of
+// the enterprise and node (foreign keys). Its reads (the node, the email's
+// user, the email's domain) may be answered from the latest committed state
+// of each statement rather than one snapshot: what they decide stays right
+// in the serial order "this Update first", because the Updates that change
+// what they read (renaming or re-rolling a node, reserving a domain) read no
+// user. A backend with concurrent transactions may then run the function at
+// a weaker isolation than its usual one (sqlstore on PostgreSQL: READ
+// COMMITTED instead of SERIALIZABLE, see sqlstore's package documentation);
+// any other write of the function, or any failed write, makes the backend
+// run it again at its usual isolation. Backends that run Updates one at a
+// time ignore the mark.
+func WithWriteEnforced(ctx context.Context) context.Context {
+	return context.WithValue(ctx, writeEnforcedKey{}, true)
+}
+
+// WriteEnforced reports whether ctx carries WithWriteEnforced's mark.
+func WriteEnforced(ctx context.Context) bool {
+	v, _ := ctx.Value(writeEnforcedKey{}).(bool)
+	return v
+}

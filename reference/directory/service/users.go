@@ -163,7 +163,17 @@ func checkDomain(ctx context.Context, tx store.Reader, op string, entID int64, e
 // (memberships start pending).
 func (s *Service) CreateUser(ctx context.Context, nodeID int64, in UserInput, groups []string) (u directory.User, created bool, err error) {
 	const op = "create user"
-	err = s.update(ctx, op, func(tx store.Tx) error {
+	uctx := ctx
+	if len(groups) == 0 && len(s.faults) == 0 {
+		// Without groups (no membership, no approval queue) the function
+		// writes nothing but the new user, or links an existing one (an
+		// UpdateUser, which the store runs at its full isolation): every rule
+		// of a create is enforced by CreateUser itself (unique email index,
+		// the conditional seat update, foreign keys), and the domain and node
+		// it reads are changed only by Updates that read no user.
+		uctx = store.WithWriteEnforced(ctx)
+	}
+	err = s.update(uctx, op, func(tx store.Tx) error {
 		created = false
 		n, err := tx.GetNode(ctx, nodeID)
 		if err != nil {

@@ -194,3 +194,163 @@ func TestPostgresStarvation(t *testing.T) {
 		t.Errorf("the long Update took %d attempts, want at most %d", attempts, exclusiveAfter+1)
 	}
 }
+
+// TestPostgresSeatPools: concurrent marked creates take their seats from the
+// pools (the enterprise's count holds more than the users, the pools the
+// rest), the seats in use are exact, a seat change returns the pools' seats
+// to the count, and a SERIALIZABLE create may take the pools' last seats.
+func TestPostgresSeatPools(t *testing.T) {
+	s := openPG(t)
+	ctx := context.Background()
+	e := directory.Enterprise{Name: "Pools", Seats: 1000, Created: time.Now()}
+	n := directory.Node{Name: "Root"}
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateEnterprise(ctx, &e); err != nil {
+			return err
+		}
+		n.EnterpriseID = e.ID
+		return tx.CreateNode(ctx, &n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(ctx context.Context, email string) error {
+		u := directory.User{EnterpriseID: e.ID, NodeID: n.ID, Email: email, UserName: email,
+			Status: directory.UserInvited, Version: 1, Created: time.Now(), Modified: time.Now()}
+		return s.Update(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, &u) })
+	}
+	const users = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, users)
+	for i := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- create(store.WithWriteEnforced(ctx), fmt.Sprintf("pool%d@example.com", i))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := func() (used, free int) {
+		t.Helper()
+		err := s.rdb.QueryRowContext(ctx, `SELECT seats_used, (SELECT COALESCE(SUM(free), 0) FROM seat_pools WHERE enterprise_id = $1)
+			FROM enterprises WHERE id = $1`, e.ID).Scan(&used, &free)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return used, free
+	}
+	used, free := raw()
+	got, err := s.GetEnterprise(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("count %d, pools %d, in use %d", used, free, got.SeatsUsed)
+	if got.SeatsUsed != users || used-free != users || free == 0 || used > e.Seats {
+		t.Fatalf("after %d marked creates: count %d, pools %d, in use %d; want pools holding seats and %d in use", users, used, free, got.SeatsUsed, users)
+	}
+
+	// Seats down to what is in use plus one: the pools give their seats back.
+	e.Seats = users + 1
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.UpdateEnterprise(ctx, e) }); err != nil {
+		t.Fatal(err)
+	}
+	if used, free := raw(); used != users || free != 0 {
+		t.Fatalf("after the seat change: count %d, pools %d; want %d and 0", used, free, users)
+	}
+	if err := create(store.WithWriteEnforced(ctx), "last@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := create(ctx, "over@example.com"); !errors.Is(err, store.ErrNoSeats) {
+		t.Fatalf("create beyond the seats: %v, want ErrNoSeats", err)
+	}
+
+	// A seat in a pool only: a SERIALIZABLE create takes it.
+	if _, err := s.wdb.ExecContext(ctx, `UPDATE enterprises SET seats = seats + 1, seats_used = seats_used + 1 WHERE id = $1`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.wdb.ExecContext(ctx, `UPDATE seat_pools SET free = 1 WHERE enterprise_id = $1 AND stripe = 0`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := create(ctx, "pooled@example.com"); err != nil {
+		t.Fatalf("a SERIALIZABLE create with a pool seat left: %v", err)
+	}
+	if err := create(ctx, "over2@example.com"); !errors.Is(err, store.ErrNoSeats) {
+		t.Fatalf("create beyond the seats: %v, want ErrNoSeats", err)
+	}
+	if got, _ := s.GetEnterprise(ctx, e.ID); got.SeatsUsed != users+2 || got.Seats != users+2 {
+		t.Fatalf("seats %d, in use %d; want %d and %d", got.Seats, got.SeatsUsed, users+2, users+2)
+	}
+}
+
+// TestPostgresDeleteNodeRacesCreates: a node deleted while READ COMMITTED
+// creates go into it is deleted with every user that made it in, and every
+// seat is accounted for.
+func TestPostgresDeleteNodeRacesCreates(t *testing.T) {
+	s := openPG(t)
+	ctx := context.Background()
+	for round := range 5 {
+		e := directory.Enterprise{Name: "Race", Seats: 1000, Created: time.Now()}
+		root, n := directory.Node{Name: "Root"}, directory.Node{Name: "Doomed"}
+		err := s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.CreateEnterprise(ctx, &e); err != nil {
+				return err
+			}
+			root.EnterpriseID, n.EnterpriseID = e.ID, e.ID
+			if err := tx.CreateNode(ctx, &root); err != nil {
+				return err
+			}
+			n.ParentID = root.ID
+			return tx.CreateNode(ctx, &n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var created sync.Map
+		for i := range 24 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				u := directory.User{EnterpriseID: e.ID, NodeID: n.ID, Email: fmt.Sprintf("race%d-%d@example.com", round, i),
+					Status: directory.UserInvited, Version: 1, Created: time.Now(), Modified: time.Now()}
+				err := s.Update(store.WithWriteEnforced(ctx), func(tx store.Tx) error { return tx.CreateUser(ctx, &u) })
+				switch {
+				case err == nil:
+					created.Store(u.ID, true)
+				case !errors.Is(err, store.ErrNotFound):
+					t.Errorf("create into a node being deleted: %v, want nil or ErrNotFound", err)
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			time.Sleep(time.Duration(round) * time.Millisecond)
+			if err := s.Update(ctx, func(tx store.Tx) error { return tx.DeleteNode(ctx, n.ID) }); err != nil {
+				t.Errorf("DeleteNode while creates race: %v", err)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		if _, err := s.GetNode(ctx, n.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the node after DeleteNode: %v", err)
+		}
+		_, total, err := s.FindUsers(ctx, store.UserQuery{NodeID: n.ID})
+		if err != nil || total != 0 {
+			t.Fatalf("users left in the deleted node: %d, %v", total, err)
+		}
+		got, err := s.GetEnterprise(ctx, e.ID)
+		if err != nil || got.SeatsUsed != 0 {
+			t.Fatalf("seats used after the node and its users were deleted: %d, %v", got.SeatsUsed, err)
+		}
+	}
+}

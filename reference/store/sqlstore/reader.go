@@ -28,7 +28,7 @@ var errTxDone = errors.New("sqlstore: transaction used after its Update function
 type reader struct {
 	d    *dialect
 	db   *sql.DB      // read pool; nil inside a Tx
-	tx   *sql.Tx      // write transaction; nil on the Store
+	tx   execer       // write transaction (*sql.Tx, or pgTx); nil on the Store
 	done *atomic.Bool // inside a Tx: set once the Update function returned
 
 	// Inside a Tx on PostgreSQL: doomed is set when a statement failed with
@@ -37,7 +37,17 @@ type reader struct {
 	// savepoint covers its statements.
 	doomed *atomic.Bool
 	inOp   *atomic.Bool
+
+	// writeEnforced (PostgreSQL) says the Tx is a READ COMMITTED attempt of
+	// an Update marked store.WithWriteEnforced: CreateUser is its only
+	// write (tx.go, createUserRC); any other write dooms the attempt, which
+	// runs again at SERIALIZABLE.
+	writeEnforced bool
 }
+
+// errNotWriteEnforced is the error of a write other than CreateUser in a
+// READ COMMITTED attempt: the attempt is doomed and run again at SERIALIZABLE.
+var errNotWriteEnforced = errors.New("sqlstore: a write that no constraint enforces alone: run again at SERIALIZABLE")
 
 // conn returns where to run a statement and the context to run it with.
 // Inside a Tx the caller's context is checked here and then detached: a
@@ -72,6 +82,10 @@ func (r *reader) stmt(ctx context.Context, run func() error) error {
 // transaction is lost anyway (a serialization failure), which marks the Tx
 // doomed and makes Update retry it.
 func (r *reader) write(ctx context.Context, run func() error) error {
+	if r.writeEnforced {
+		r.doomed.Store(true)
+		return errNotWriteEnforced
+	}
 	if r.tx == nil || !r.d.abortsTx || r.inOp.Load() {
 		return r.stmt(ctx, run)
 	}
@@ -324,22 +338,26 @@ func scanMembership(rows *sql.Rows) (directory.Membership, error) {
 // Reader queries. Each is an index lookup or an index range scan in the
 // order asked (TestQueryPlans checks them against SQLite's planner).
 const (
-	qGetEnterprise    = `SELECT ` + enterpriseCols + ` FROM enterprises WHERE id = ?`
-	qListEnterprises  = `SELECT ` + enterpriseCols + ` FROM enterprises ORDER BY id`
-	qGetNode          = `SELECT ` + nodeCols + ` FROM nodes WHERE id = ?`
-	qListNodes        = `SELECT ` + nodeCols + ` FROM nodes WHERE enterprise_id = ? ORDER BY id`
-	qGetRole          = `SELECT ` + roleCols + ` FROM roles WHERE id = ?`
-	qListRoles        = `SELECT ` + roleCols + ` FROM roles WHERE enterprise_id = ? ORDER BY id`
-	qGetDomain        = `SELECT ` + domainCols + ` FROM domains WHERE name_key = ?`
-	qListDomains      = `SELECT ` + domainCols + ` FROM domains WHERE enterprise_id = ? ORDER BY name_key`
-	qGetEndpoint      = `SELECT ` + endpointCols + ` FROM endpoints WHERE node_id = ?`
-	qListEndpoints    = `SELECT ` + endpointCols + ` FROM endpoints WHERE enterprise_id = ? ORDER BY node_id`
-	qListAllEndpoints = `SELECT ` + endpointCols + ` FROM endpoints ORDER BY node_id`
-	qGetUser          = `SELECT ` + userCols + ` FROM users WHERE id = ?`
-	qGetUserByEmail   = `SELECT ` + userCols + ` FROM users WHERE email_key = ?`
-	qGetTeam          = `SELECT ` + teamCols + ` FROM teams WHERE id = ?`
-	qGetMembership    = `SELECT team_id, user_id, status FROM memberships WHERE team_id = ? AND user_id = ?`
-	qTeamMembers      = `SELECT m.user_id, u.email, m.status FROM memberships m JOIN users u ON u.id = m.user_id
+	qGetEnterprise   = `SELECT ` + enterpriseCols + ` FROM enterprises WHERE id = ?`
+	qListEnterprises = `SELECT ` + enterpriseCols + ` FROM enterprises ORDER BY id`
+	// PostgreSQL: the seats in use are the count less the pools' free seats (seats.go).
+	pgEnterpriseCols   = `id, name, seats, seats_used - COALESCE((SELECT CAST(SUM(free) AS BIGINT) FROM seat_pools p WHERE p.enterprise_id = enterprises.id), 0), root_node_id, created`
+	qGetEnterprisePG   = `SELECT ` + pgEnterpriseCols + ` FROM enterprises WHERE id = ?`
+	qListEnterprisesPG = `SELECT ` + pgEnterpriseCols + ` FROM enterprises ORDER BY id`
+	qGetNode           = `SELECT ` + nodeCols + ` FROM nodes WHERE id = ?`
+	qListNodes         = `SELECT ` + nodeCols + ` FROM nodes WHERE enterprise_id = ? ORDER BY id`
+	qGetRole           = `SELECT ` + roleCols + ` FROM roles WHERE id = ?`
+	qListRoles         = `SELECT ` + roleCols + ` FROM roles WHERE enterprise_id = ? ORDER BY id`
+	qGetDomain         = `SELECT ` + domainCols + ` FROM domains WHERE name_key = ?`
+	qListDomains       = `SELECT ` + domainCols + ` FROM domains WHERE enterprise_id = ? ORDER BY name_key`
+	qGetEndpoint       = `SELECT ` + endpointCols + ` FROM endpoints WHERE node_id = ?`
+	qListEndpoints     = `SELECT ` + endpointCols + ` FROM endpoints WHERE enterprise_id = ? ORDER BY node_id`
+	qListAllEndpoints  = `SELECT ` + endpointCols + ` FROM endpoints ORDER BY node_id`
+	qGetUser           = `SELECT ` + userCols + ` FROM users WHERE id = ?`
+	qGetUserByEmail    = `SELECT ` + userCols + ` FROM users WHERE email_key = ?`
+	qGetTeam           = `SELECT ` + teamCols + ` FROM teams WHERE id = ?`
+	qGetMembership     = `SELECT team_id, user_id, status FROM memberships WHERE team_id = ? AND user_id = ?`
+	qTeamMembers       = `SELECT m.user_id, u.email, m.status FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.team_id = ? ORDER BY m.user_id`
 	qUserTeams = `SELECT m.team_id, t.display_name, t.node_id, m.status FROM memberships m JOIN teams t ON t.id = m.team_id
 		WHERE m.user_id = ? ORDER BY m.team_id`
@@ -366,7 +384,11 @@ const (
 // GetEnterprise returns the enterprise id, or store.ErrNotFound.
 func (r *reader) GetEnterprise(ctx context.Context, id int64) (directory.Enterprise, error) {
 	var e directory.Enterprise
-	err := r.one(ctx, qGetEnterprise, []any{id}, func(rows *sql.Rows) (err error) { e, err = scanEnterprise(rows); return err })
+	query := qGetEnterprise
+	if r.d.concurrent {
+		query = qGetEnterprisePG
+	}
+	err := r.one(ctx, query, []any{id}, func(rows *sql.Rows) (err error) { e, err = scanEnterprise(rows); return err })
 	if err != nil {
 		return directory.Enterprise{}, r.fail(fmt.Sprintf("get enterprise %d", id), err)
 	}
@@ -375,7 +397,11 @@ func (r *reader) GetEnterprise(ctx context.Context, id int64) (directory.Enterpr
 
 // ListEnterprises returns every enterprise, by ID.
 func (r *reader) ListEnterprises(ctx context.Context) ([]directory.Enterprise, error) {
-	es, err := all(ctx, r, qListEnterprises, nil, scanEnterprise)
+	query := qListEnterprises
+	if r.d.concurrent {
+		query = qListEnterprisesPG
+	}
+	es, err := all(ctx, r, query, nil, scanEnterprise)
 	if err != nil {
 		return nil, r.fail("list enterprises", err)
 	}

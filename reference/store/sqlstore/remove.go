@@ -72,6 +72,7 @@ func (t *txn) DeleteNode(ctx context.Context, id int64) error {
 		return mustChange(t.exec(ctx, `DELETE FROM nodes WHERE id = ?`, id))
 	})
 	if err != nil {
+		t.lostToInsert(err)
 		return t.fail(op, err)
 	}
 	return nil
@@ -110,6 +111,7 @@ func (t *txn) DeleteEnterprise(ctx context.Context, id int64) error {
 		return mustChange(t.exec(ctx, `DELETE FROM enterprises WHERE id = ?`, id))
 	})
 	if err != nil {
+		t.lostToInsert(err)
 		return t.fail(op, err)
 	}
 	return nil
@@ -142,4 +144,16 @@ func (t *txn) execEach(ctx context.Context, id int64, queries ...string) error {
 		}
 	}
 	return nil
+}
+
+// lostToInsert dooms the transaction (PostgreSQL: Update runs it again) when
+// a delete failed on a foreign key: the delete removed every row that
+// referred to what it deletes, so the reference is a row another
+// transaction inserted meanwhile, such as a READ COMMITTED create into the
+// node (whose referential check a SERIALIZABLE delete does not turn into a
+// serialization failure). Run again, the delete sees that row and removes it.
+func (t *txn) lostToInsert(err error) {
+	if t.d.concurrent && sqlState(err) == "23503" {
+		t.doomed.Store(true)
+	}
 }

@@ -57,6 +57,19 @@
 // refused write (ErrConflict, ErrNotFound) leaves the Tx usable, as on
 // SQLite; PostgreSQL aborts the whole transaction otherwise.
 //
+// An Update whose context is marked store.WithWriteEnforced (the service's
+// CreateUser without groups) runs its first attempt at READ COMMITTED
+// instead: CreateUser is then one statement that takes a seat (from a seat
+// pool, seats.go) and inserts the user, without a savepoint, and each rule
+// it relies on is enforced by the database whatever the isolation: the
+// email by the unique index users_email, the seat limit by conditional
+// updates of the seat count and pools, the enterprise and node by foreign
+// keys. Any other write, or a failed one (a duplicate email, a node deleted
+// meanwhile), dooms the attempt, and the function runs again at
+// SERIALIZABLE, where its reads see the row that won (a same-node email then
+// links to it, as it would serially). Such attempts take the shared advisory
+// lock too, so a starved SERIALIZABLE transaction still runs alone.
+//
 // # Case-insensitivity
 //
 // Case-insensitive keys (email, userName, team displayName, domain) are
@@ -66,6 +79,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -77,8 +91,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" database/sql driver
 
 	"github.com/provkit/provkit/reference/store"
 )
@@ -112,7 +127,14 @@ func (e *PanicError) Error() string {
 type Stats struct {
 	Commits uint64 // transactions committed
 	Updates uint64 // Update functions committed (Updates/Commits is the mean batch size)
-	Retries uint64 // PostgreSQL: attempts rolled back for a serialization failure and run again
+	// Retries (PostgreSQL) counts attempts rolled back and run again: lost
+	// races (serialization failures, deadlocks) and READ COMMITTED attempts
+	// that had to run at SERIALIZABLE (store.WithWriteEnforced).
+	Retries uint64
+	// Statements (PostgreSQL) is the number of statements sent to the
+	// server on both pools, BEGIN, SAVEPOINT and COMMIT included: each is
+	// one round trip.
+	Statements uint64
 }
 
 // Store is a SQL store.Store. It is safe for concurrent use.
@@ -135,6 +157,8 @@ type Store struct {
 	commits atomic.Uint64
 	updates atomic.Uint64
 	retries atomic.Uint64
+
+	statements *atomic.Uint64 // PostgreSQL: counted by the pools' tracer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -269,10 +293,13 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	d := newPostgresDialect()
 	// Errors never quote dsn: it may hold a password (pgx's own errors
 	// do not either).
-	wdb, err := sql.Open(d.driver, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
+	counter := new(atomic.Uint64)
+	cfg.Tracer = countingTracer{counter}
+	wdb := stdlib.OpenDB(*cfg)
 	configurePool(wdb, pgPoolSize())
 	if err := wdb.PingContext(ctx); err != nil {
 		_ = wdb.Close()
@@ -282,14 +309,22 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlstore: open postgres %s: %w", Redact(dsn), err)
 	}
-	rdb, err := sql.Open(d.driver, dsn)
-	if err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlstore: open postgres %s: readers: %w", Redact(dsn), err)
-	}
+	rdb := stdlib.OpenDB(*cfg)
 	configurePool(rdb, pgPoolSize())
-	return newStore(d, wdb, rdb), nil
+	s := newStore(d, wdb, rdb)
+	s.statements = counter
+	return s, nil
 }
+
+// countingTracer counts the statements a pool sends (Stats.Statements).
+type countingTracer struct{ n *atomic.Uint64 }
+
+func (c countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // configurePool sizes a PostgreSQL pool. Connections are recycled now and
 // then so that a failover or a restarted server is picked up.
@@ -336,7 +371,11 @@ func newStore(d *dialect, wdb, rdb *sql.DB) *Store {
 
 // Stats returns the writer's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Retries: s.retries.Load()}
+	st := Stats{Commits: s.commits.Load(), Updates: s.updates.Load(), Retries: s.retries.Load()}
+	if s.statements != nil {
+		st.Statements = s.statements.Load()
+	}
+	return st
 }
 
 // Request states: a request leaves the queue either taken by the writer or
@@ -610,9 +649,18 @@ func (s *Store) updateConcurrent(ctx context.Context, fn func(store.Tx) error) e
 	defer s.inflight.Done()
 
 	backoff := time.Millisecond
+	writeEnforced := store.WriteEnforced(ctx)
 	for attempt := 1; ; attempt++ {
 		r := &request{fn: fn}
-		retry := s.attempt(r, attempt > exclusiveAfter)
+		// A function marked store.WithWriteEnforced runs first at READ
+		// COMMITTED; if that attempt is doomed (a write other than
+		// CreateUser, a failed write), the next ones run at SERIALIZABLE.
+		retry := s.attempt(r, attempt > exclusiveAfter, writeEnforced && attempt == 1)
+		if writeEnforced && attempt == 1 && retry {
+			// Not a lost race: go on at once, at SERIALIZABLE.
+			s.retries.Add(1)
+			continue
+		}
 		if !retry {
 			if r.err != nil {
 				return r.err
@@ -662,12 +710,15 @@ const updateLockKey int64 = 0x70726f766b697401 // "provkit" 1
 // lost attempts it takes the lock exclusively, before BEGIN, on the
 // connection of its transaction: it waits for the running transactions of
 // every replica, keeps new ones waiting, and, alone, cannot lose.
-func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
+//
+// writeEnforced runs the attempt at READ COMMITTED, with CreateUser as the
+// only write allowed (createUserRC): see store.WithWriteEnforced.
+func (s *Store) attempt(r *request, exclusive, writeEnforced bool) (retry bool) {
 	// As with the writer, statements never watch the caller's context once
 	// fn has started (Tx methods check it before each statement): the
 	// outcome of a started function is always waited for.
 	ctx := context.Background()
-	var tx *sql.Tx
+	var tx txControl
 	var err error
 	if exclusive {
 		conn, cerr := s.wdb.Conn(ctx)
@@ -683,13 +734,15 @@ func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
 		defer func() { _, _ = conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, updateLockKey) }()
 		tx, err = conn.BeginTx(ctx, s.d.updateTx)
 	} else {
-		tx, err = s.wdb.BeginTx(ctx, s.d.updateTx)
-		if err == nil {
-			if _, lerr := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, updateLockKey); lerr != nil {
-				_ = tx.Rollback()
-				r.err = lerr
-				return s.d.retryable(lerr)
-			}
+		level := "SERIALIZABLE"
+		if writeEnforced {
+			level = "READ COMMITTED"
+		}
+		var lerr error
+		tx, lerr, err = beginShared(ctx, s.wdb, level)
+		if lerr != nil {
+			r.err = lerr
+			return s.d.retryable(lerr)
 		}
 	}
 	if err != nil {
@@ -697,6 +750,7 @@ func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
 		return false
 	}
 	t := newTx(s.d, tx)
+	t.writeEnforced = writeEnforced
 	err = runFn(r.fn, t)
 	if err == nil && !t.doomed.Load() {
 		err = t.flush(ctx) // write-behind copies (writebehind.go)
@@ -721,6 +775,89 @@ func (s *Store) attempt(r *request, exclusive bool) (retry bool) {
 	}
 	r.after = after
 	return false
+}
+
+// txControl ends a transaction: *sql.Tx, or pgTx.
+type txControl interface {
+	execer
+	Commit() error
+	Rollback() error
+}
+
+// pgTx is a PostgreSQL transaction on a connection of its own, begun by
+// beginShared: BEGIN and the shared advisory lock are one round trip (one
+// simple-protocol query of two statements), where sql.DB.BeginTx and the
+// lock would be two.
+type pgTx struct{ conn *sql.Conn }
+
+// errCommitRolledBack: COMMIT answered ROLLBACK (the transaction had
+// failed; pgx's own Tx reports the same as pgx.ErrTxCommitRollback).
+var errCommitRolledBack = errors.New("sqlstore: commit: the transaction was rolled back")
+
+// beginShared begins a transaction at level holding updateLockKey in
+// shared mode. lockErr is the error of a BEGIN or lock that the server
+// refused (a deadlock, say; nothing is left open), err one of the pool.
+func beginShared(ctx context.Context, db *sql.DB, level string) (tx *pgTx, lockErr, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &pgTx{conn: conn}
+	q := fmt.Sprintf("BEGIN ISOLATION LEVEL %s; SELECT pg_advisory_xact_lock_shared(%d)", level, updateLockKey)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		_ = t.Rollback()
+		return nil, err, nil
+	}
+	return t, nil, nil
+}
+
+func (t *pgTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.conn.ExecContext(ctx, query, args...)
+}
+
+func (t *pgTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.conn.QueryContext(ctx, query, args...)
+}
+
+// Commit commits and gives the connection back to the pool.
+func (t *pgTx) Commit() error {
+	defer t.conn.Close()
+	return t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: commit: unexpected driver connection %T", dc)
+		}
+		tag, err := c.Conn().Exec(context.Background(), "COMMIT")
+		if err != nil {
+			return err
+		}
+		if tag.String() != "COMMIT" {
+			return errCommitRolledBack
+		}
+		return nil
+	})
+}
+
+// Rollback rolls back and gives the connection back to the pool, or
+// discards it if the rollback failed (it may still be in a transaction).
+func (t *pgTx) Rollback() error {
+	defer t.conn.Close()
+	var rbErr error
+	err := t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			rbErr = fmt.Errorf("sqlstore: rollback: unexpected driver connection %T", dc)
+			return driver.ErrBadConn
+		}
+		if _, rbErr = c.Conn().Exec(context.Background(), "ROLLBACK"); rbErr != nil {
+			return driver.ErrBadConn // discarded, not pooled
+		}
+		return nil
+	})
+	if rbErr == nil && err != nil && !errors.Is(err, driver.ErrBadConn) {
+		rbErr = err
+	}
+	return rbErr
 }
 
 // Exclusive runs fn while holding the lock called name, which excludes

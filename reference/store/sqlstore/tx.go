@@ -29,7 +29,7 @@ type txn struct {
 
 var _ store.Tx = (*txn)(nil)
 
-func newTx(d *dialect, tx *sql.Tx) *txn {
+func newTx(d *dialect, tx execer) *txn {
 	return &txn{reader: reader{d: d, tx: tx, done: new(atomic.Bool), doomed: new(atomic.Bool), inOp: new(atomic.Bool)}}
 }
 
@@ -87,6 +87,10 @@ func (t *txn) atomically(ctx context.Context, fn func() error) error {
 	if _, _, err := t.conn(ctx); err != nil {
 		return err
 	}
+	if t.writeEnforced {
+		t.doomed.Store(true)
+		return errNotWriteEnforced
+	}
 	bg := context.WithoutCancel(ctx)
 	if _, err := t.tx.ExecContext(bg, "SAVEPOINT op"); err != nil {
 		return err
@@ -140,8 +144,22 @@ func (t *txn) CreateEnterprise(ctx context.Context, e *directory.Enterprise) err
 	if err != nil {
 		return t.fail("create enterprise", err)
 	}
-	id, err := t.returningID(ctx, `INSERT INTO enterprises (name, seats, seats_used, root_node_id, created)
-		VALUES (?, ?, 0, ?, ?) RETURNING id`, e.Name, e.Seats, e.RootNode, ts[0])
+	var id int64
+	insert := func() (err error) {
+		id, err = t.returningID(ctx, `INSERT INTO enterprises (name, seats, seats_used, root_node_id, created)
+			VALUES (?, ?, 0, ?, ?) RETURNING id`, e.Name, e.Seats, e.RootNode, ts[0])
+		return err
+	}
+	if t.writeBehind() {
+		err = t.atomically(ctx, func() error {
+			if err := insert(); err != nil {
+				return err
+			}
+			return t.makePools(ctx, id) // seats.go
+		})
+	} else {
+		err = insert()
+	}
 	if err != nil {
 		return t.fail("create enterprise", err)
 	}
@@ -157,6 +175,9 @@ func (t *txn) UpdateEnterprise(ctx context.Context, e directory.Enterprise) erro
 	delete(t.seats, e.ID) // Seats may change: the next seat taken reads them again
 	err := mustChange(t.exec(ctx, `UPDATE enterprises SET name = ?, seats = ?, root_node_id = ? WHERE id = ?`,
 		e.Name, e.Seats, e.RootNode, e.ID))
+	if err == nil && t.writeBehind() {
+		err = t.drainPools(ctx, e.ID) // seats.go: the pools hold no seat the new limit does not allow
+	}
 	if err != nil {
 		return t.fail(fmt.Sprintf("update enterprise %d", e.ID), err)
 	}
@@ -293,7 +314,9 @@ func (t *txn) CreateUser(ctx context.Context, u *directory.User) error {
 		return t.fail(op, err)
 	}
 	var id int64
-	if t.writeBehind() {
+	if t.writeEnforced {
+		err = t.createUserRC(ctx, u, vals, created, &id)
+	} else if t.writeBehind() {
 		err = t.atomically(ctx, func() error {
 			if err := t.takeSeat(ctx, u.EnterpriseID); err != nil {
 				return err

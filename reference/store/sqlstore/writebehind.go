@@ -126,7 +126,7 @@ func (t *txn) updateTeamBehind(ctx context.Context, tm directory.Team) error {
 func (t *txn) takeSeat(ctx context.Context, id int64) error {
 	if h := t.seats[id]; h != nil {
 		if h.used >= h.seats {
-			return store.ErrNoSeats
+			return t.seatFromPool(ctx, id)
 		}
 		h.used++
 		h.dirty = true
@@ -141,12 +141,25 @@ func (t *txn) takeSeat(ctx context.Context, id int64) error {
 		if err != nil {
 			return err // sql.ErrNoRows: no such enterprise
 		}
-		return store.ErrNoSeats
+		return t.seatFromPool(ctx, id)
 	}
 	if err != nil {
 		return err
 	}
 	t.keepSeats(id, &h)
+	return nil
+}
+
+// seatFromPool takes a free seat of the enterprise's pools (seats.go) when
+// its count has none left: store.ErrNoSeats if they have none either.
+func (t *txn) seatFromPool(ctx context.Context, id int64) error {
+	ok, err := t.takePooledSeat(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return store.ErrNoSeats
+	}
 	return nil
 }
 

@@ -84,6 +84,9 @@ func RunWith(t *testing.T, opt Options, open func(t *testing.T) store.Store) {
 		{"AfterCommitOrder", testAfterCommitOrder},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSameEmail", testConcurrentSameEmail},
+		{"ConcurrentSeatLimit", testConcurrentSeatLimit}, // concurrent.go
+		{"ConcurrentSameEmailMarked", testConcurrentSameEmailMarked},
+		{"WriteEnforcedUpdates", testWriteEnforcedUpdates},
 		{"ReadYourWrites", testReadYourWrites},
 		{"SSO", testSSO}, // sso.go
 		{"SSORequests", testSSORequests},
