@@ -145,48 +145,7 @@ func seatLimitRace(x *suite, name string, mark func(context.Context, int) contex
 // testConcurrentSameEmailMarked is testConcurrentSameEmail's race, across
 // two enterprises, with the Updates marked store.WithWriteEnforced.
 func testConcurrentSameEmailMarked(x *suite) {
-	t := x.t
-	w := x.world()
-	ctx := store.WithWriteEnforced(x.ctx)
-	const n = 16
-	start := make(chan struct{})
-	results := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			e, node := w.E1.ID, w.N1.ID
-			if i%2 == 1 {
-				e, node = w.E2.ID, w.N2.ID
-			}
-			email := "marked-race@example.com"
-			if i%3 == 0 {
-				email = "Marked-RACE@Example.com"
-			}
-			u := mkUser(e, node, email)
-			<-start
-			results <- x.s.Update(ctx, func(tx store.Tx) error { return tx.CreateUser(x.ctx, &u) })
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(results)
-	ok := 0
-	for err := range results {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("concurrent marked CreateUser of one email: %v, want nil or ErrConflict", err)
-		}
-	}
-	expect(t, ok == 1, "%d concurrent marked creates of one email succeeded, want exactly 1", ok)
-	e1, err := x.s.GetEnterprise(x.ctx, w.E1.ID)
-	noErr(t, "GetEnterprise", err)
-	e2, err := x.s.GetEnterprise(x.ctx, w.E2.ID)
-	noErr(t, "GetEnterprise", err)
-	expect(t, e1.SeatsUsed+e2.SeatsUsed == 1, "seats used after the marked race: %d + %d, want 1", e1.SeatsUsed, e2.SeatsUsed)
+	raceSameEmail(x, store.WithWriteEnforced(x.ctx), "marked-race@example.com", "Marked-RACE@Example.com")
 }
 
 // testWriteEnforcedUpdates: a marked Update behaves as any Update: its other
